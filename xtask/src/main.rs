@@ -1,0 +1,144 @@
+//! # xtask — cosmolab's repository automation, in Rust
+//!
+//! Run with: `cargo xtask <task>` (an alias in `.cargo/config.toml` for `cargo run -p xtask --`).
+//!
+//! Everything a maintainer or CI does to the repository is a task here, written in Rust rather than
+//! shell scripts so it runs the same on Linux, macOS and Windows and is read like the rest of the
+//! course (the idea comes from rust-analyzer's `xtask`). The tasks today:
+//!
+//! - `cargo xtask ci` — every check CI runs, with a summary ([`ci`]);
+//! - `cargo xtask bench <name>` — a benchmark, reported against its goal ([`bench`](mod@bench)).
+//!
+//! The modules, one per task plus what the tasks share:
+//!
+//! | module               | what it holds                                                  |
+//! |----------------------|----------------------------------------------------------------|
+//! | [`ci`]               | the CI steps, the runner that keeps going, the summary table   |
+//! | [`bench`](mod@bench) | the benchmarks and the ratio report against a goal             |
+//! | [`test_summary`]     | reading test counts from nextest's and libtest's closing lines |
+//! | [`criterion`]        | reading criterion's `estimates.json` after `cargo bench`       |
+//! | [`process`]          | running `cargo …` from the workspace root, with clear errors   |
+
+mod bench;
+mod ci;
+mod criterion;
+mod process;
+mod test_summary;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Repository automation for cosmolab.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Repository automation for cosmolab: CI checks and benchmarks.",
+    long_about = "Repository automation for cosmolab: CI checks and benchmarks.\n\n\
+                  Every task runs from the workspace root, whatever the current directory, with the \
+                  same cargo that started it. CARGO_TARGET_DIR is respected.",
+    subcommand_value_name = "TASK",
+    subcommand_help_heading = "Tasks",
+    after_help = "Examples:\n  cargo xtask ci              every check, as CI runs them\n  \
+                  cargo xtask bench signing   the signing benchmark against its goal"
+)]
+struct Cli {
+    /// The task to run.
+    #[command(subcommand)]
+    task: Task,
+}
+
+/// The tasks `cargo xtask` can run.
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Run every check CI runs: formatting, clippy, tests and doc tests.
+    // The list of steps below mirrors `ci::steps`; a test checks that it names every one.
+    #[command(
+        long_about = "Run every check CI runs: formatting, clippy, tests and doc tests.\n\n\
+        The steps, in order:\n  \
+          fmt        cargo fmt --all --check\n  \
+          clippy     cargo clippy --workspace --all-targets -- -D warnings\n  \
+          tests      cargo nextest run --workspace --no-fail-fast\n  \
+          doc tests  cargo test --workspace --doc\n\n\
+        A failed step does not stop the run, so one run shows every problem. Each step prints a line \
+        when it starts and one with its result and duration; the run ends with a summary table and \
+        a last line `N passed, M failed`, counting test cases (a failed step without a failed test, \
+        such as clippy, counts as one failure). The exit code is non-zero if any step failed.\n\n\
+        If cargo-nextest is missing, it is installed with `cargo install cargo-nextest --locked`.\n\n\
+        CI runs exactly this command (see .ci/run)."
+    )]
+    Ci,
+    /// Run a benchmark and report its results against its goal.
+    #[command(
+        long_about = "Run a benchmark and report its results against its goal.\n\n\
+        Benchmarks run with `cargo bench` (criterion) and are reported, never asserted: a missed \
+        goal is printed as a verdict line, and the command still succeeds. It fails only if the \
+        benchmark cannot be built or run."
+    )]
+    Bench {
+        /// Which benchmark to run.
+        #[arg(value_enum)]
+        name: bench::Bench,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.task {
+        Task::Ci => {
+            if ci::run() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Task::Bench { name } => match bench::run(name) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks on the command-line definition (names, help, value enums).
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// `cargo xtask ci --help` names every CI step, so its hand-written list cannot fall behind.
+    #[test]
+    fn ci_help_lists_every_step() {
+        let mut cli = Cli::command();
+        let ci = cli.find_subcommand_mut("ci").expect("a `ci` task");
+        let help = ci.render_long_help().to_string();
+        for name in ci::step_names() {
+            assert!(
+                help.contains(&format!("\n  {name} ")),
+                "`ci --help` should list step `{name}`"
+            );
+        }
+    }
+
+    /// `cargo xtask bench signing` and `cargo xtask ci` parse to the right tasks.
+    #[test]
+    fn tasks_parse() {
+        let bench = Cli::try_parse_from(["cargo xtask", "bench", "signing"]).unwrap();
+        assert!(matches!(
+            bench.task,
+            Task::Bench {
+                name: bench::Bench::Signing
+            }
+        ));
+        let ci = Cli::try_parse_from(["cargo xtask", "ci"]).unwrap();
+        assert!(matches!(ci.task, Task::Ci));
+    }
+}
