@@ -1,11 +1,61 @@
-//! # cosmolab-emulator — a Cosmos DB-compatible server that enforces access control (coming next)
+//! # cosmolab-emulator — a Cosmos DB-compatible server that enforces access control
 //!
-//! This crate will hold cosmolab's own emulator: an axum server that speaks the Cosmos DB REST
-//! protocol well enough for the official SDKs to work against it unmodified, and that **enforces**
-//! access control exactly like the service — master and read-only keys, users, permissions and
-//! resource tokens, and later Entra ID role-based access control.
+//! The backend every cosmolab lab runs on: an axum server that speaks the Cosmos DB REST protocol
+//! well enough for the official SDKs to work against it unmodified, and that **enforces** access
+//! control like the service — which no other emulator does for resource tokens. It implements the
+//! seeds' concepts on the server side: master keys and their rotation, read-only keys, users,
+//! permissions, and resource tokens scoped to containers, documents and partition keys, with
+//! expiry.
 //!
-//! A request will flow through it top to bottom, one module per step:
-//! route → authenticate (who is calling) → authorize (may they do this, and if not, which rule
-//! refused) → store → respond. Authentication uses `cosmolab-auth-signing`; every body is a
-//! `cosmolab-model` type. It is built by the emulator-core issue; until then it exports nothing.
+//! ## How a request flows
+//!
+//! One module per step, top to bottom:
+//!
+//! 1. [`request`] — read method, path, headers and body (2 MB limit) into a `CosmosRequest`.
+//! 2. [`authenticate`] — *who is calling?* Check the `Authorization` header: a key signature
+//!    (against all four keys, in constant time, with the `x-ms-date` window) or a resource token
+//!    (signature, key generation, lifetime).
+//! 3. [`operation`] — *what is asked?* Path and headers become an `Operation` (a resource and an
+//!    action: a query is a read even though it is a POST).
+//! 4. [`authorize`] — *may they?* The access rules as data and one function; a refusal names its
+//!    rule in the `x-cosmolab-deny-reason` header.
+//! 5. [`handlers`] — *do it*, one module per resource kind, against the [`store`].
+//! 6. [`response`] — answer with the body and headers the SDKs read.
+//!
+//! [`app::app`] wires these into an axum `Router`, testable without a socket; [`Emulator`] starts
+//! one on a port, in-process; the `cosmolab-emulator` binary runs one standalone.
+//!
+//! ## Example
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use cosmolab_emulator::Emulator;
+//!
+//! let emulator = Emulator::builder().start().await?;
+//! println!("{}", emulator.endpoint()); // http://127.0.0.1:<port>/
+//! # Ok(()) }
+//! ```
+//!
+//! What matches the service and what we chose is listed in `docs/fidelity.md`.
+
+pub mod admin;
+pub mod app;
+pub mod authenticate;
+pub mod authorize;
+pub mod clock;
+pub mod error;
+pub mod handlers;
+pub mod keys;
+pub mod operation;
+pub mod query;
+pub mod request;
+pub mod response;
+pub mod server;
+pub mod state;
+pub mod store;
+pub mod tls;
+
+pub use app::app;
+pub use keys::{AccountKeys, KeyKind, KeyList};
+pub use server::{Emulator, EmulatorBuilder};
+pub use state::{AppState, EmulatorState, Settings};

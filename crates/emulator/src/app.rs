@@ -1,0 +1,152 @@
+//! The router, and the pipeline every Cosmos DB request goes through.
+//!
+//! ```text
+//! request ─► read (request.rs) ─► authenticate ─► resolve & classify (operation.rs)
+//!         ─► authorize ─► handle (handlers/) ─► respond (response.rs), logged either way
+//! ```
+//!
+//! Cosmos DB paths are not a fixed set of routes (`/dbs/{any name}/colls/{any name}/…`), so all of
+//! them go to one fallback handler, [`cosmos`], which reads the path itself. The few routes that are
+//! not Cosmos DB's — the admin API under `/_cosmolab/` and the certificate under `/_explorer/` — are
+//! ordinary axum routes (see `crate::admin`).
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use cosmolab_auth_signing::Addressing;
+
+use crate::admin;
+use crate::authenticate::{Caller, authenticate};
+use crate::authorize::authorize;
+use crate::error::{CosmosError, Result};
+use crate::handlers::{self, Context};
+use crate::operation::{Operation, ResourcePath};
+use crate::request::{CosmosRequest, headers};
+use crate::response::Reply;
+use crate::state::AppState;
+
+/// The emulator's router: the admin API, the certificate, and everything else as Cosmos DB.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/_cosmolab/health", get(admin::health))
+        .route("/_cosmolab/keys", get(admin::list_keys))
+        .route("/_cosmolab/keys/regenerate", post(admin::regenerate_key))
+        .route("/_cosmolab/clock/advance", post(admin::advance_clock))
+        .route("/_explorer/emulator.pem", get(admin::certificate))
+        .fallback(cosmos)
+        .with_state(state)
+}
+
+/// The endpoint the client used: scheme, its `Host` header, and a trailing `/`.
+pub fn client_endpoint(state: &AppState, uri: &Uri, headers: &HeaderMap) -> String {
+    let scheme = if state.settings.tls { "https" } else { "http" };
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| uri.authority().map(|authority| authority.to_string()))
+        .unwrap_or_else(|| "127.0.0.1".to_owned());
+    format!("{scheme}://{host}/")
+}
+
+/// Every Cosmos DB request: run the pipeline, then log and stamp the answer.
+pub async fn cosmos(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let activity_id = headers
+        .get(headers::ACTIVITY_ID)
+        .cloned()
+        .unwrap_or_else(|| {
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                .unwrap_or(HeaderValue::from_static("-"))
+        });
+    let endpoint = client_endpoint(&state, &uri, &headers);
+    let mut caller: Option<Caller> = None;
+    let outcome = serve(
+        &state,
+        method.clone(),
+        &uri,
+        headers,
+        body,
+        &endpoint,
+        &mut caller,
+    )
+    .await;
+
+    let caller_text = caller
+        .as_ref()
+        .map_or_else(|| "unauthenticated".to_owned(), Caller::to_string);
+    let mut response = match outcome {
+        Ok(reply) => {
+            let reply = if reply.has_header(headers::REQUEST_CHARGE) {
+                reply
+            } else {
+                reply.charge(1.0)
+            };
+            tracing::info!(
+                %method, path = uri.path(), status = reply.status().as_u16(), caller = %caller_text,
+                elapsed_us = started.elapsed().as_micros() as u64, "request served"
+            );
+            reply.into_response()
+        }
+        Err(error) => {
+            // Only the path, the caller's kind and the reason are logged: never a header value,
+            // which could hold a key, a signature or a token.
+            tracing::info!(
+                %method, path = uri.path(), status = error.status.as_u16(), caller = %caller_text,
+                deny_reason = error.deny_reason.as_deref().unwrap_or(""),
+                error = %error.message,
+                elapsed_us = started.elapsed().as_micros() as u64, "request refused"
+            );
+            error.into_response()
+        }
+    };
+    response
+        .headers_mut()
+        .insert(headers::ACTIVITY_ID, activity_id);
+    response
+}
+
+/// The pipeline proper. `caller` is filled in as soon as it is known, for the log line.
+async fn serve(
+    state: &AppState,
+    method: Method,
+    uri: &Uri,
+    headers: HeaderMap,
+    body: Body,
+    endpoint: &str,
+    caller: &mut Option<Caller>,
+) -> Result<Reply> {
+    let request = CosmosRequest::read(method, uri, headers, body).await?;
+    let who = authenticate(state, &request)?;
+    *caller = Some(who.caller.clone());
+
+    // Rid-based paths (`_self` links) name resources by `_rid`; translate them to names.
+    let names = match request.address.addressing() {
+        Addressing::ByName => request.address.segments().to_vec(),
+        Addressing::ByRid => state
+            .store()
+            .names_for_rids(request.address.segments())
+            .ok_or_else(CosmosError::not_found)?,
+    };
+    let operation = Operation::classify(&request, ResourcePath::from_segments(&names)?)?;
+    authorize(&who, &operation, request.partition_key()?.as_ref())?;
+
+    let context = Context {
+        state,
+        request: &request,
+        who: &who,
+        endpoint,
+    };
+    handlers::dispatch(&context, &operation)
+}

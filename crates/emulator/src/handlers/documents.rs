@@ -1,0 +1,190 @@
+//! Documents: create, upsert, read, replace, delete, read feed, query.
+//!
+//! The partition key is at the heart of every document operation. A write names it twice — in
+//! the `x-ms-documentdb-partitionkey` header and in the document itself, at the container's
+//! partition-key path — and the two must agree (400 otherwise), because the header decides where
+//! the service routes the request and the body decides where the document belongs. Point reads,
+//! replaces and deletes need the header: an id is unique only within its logical partition.
+//!
+//! Queries and feed reads may name a partition (then only its documents are read) or not (then the
+//! whole container is, across partitions).
+
+use axum::http::StatusCode;
+use cosmolab_model::{Document, PartitionKey};
+use serde_json::{Map, Value};
+
+use super::{Context, feed};
+use crate::error::{CosmosError, Result};
+use crate::operation::{Action, Operation, ResourcePath};
+use crate::request::headers;
+use crate::response::{self, Reply};
+use crate::store::{StoredDocument, Upserted};
+
+/// Request units charged: a point read costs 1, a write about 5, a query a little more than a read.
+const READ_CHARGE: f64 = 1.0;
+const WRITE_CHARGE: f64 = 5.0;
+const QUERY_CHARGE: f64 = 2.5;
+
+/// Handles `…/docs` and `…/docs/{id}`.
+pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
+    let request = context.request;
+    let (database, container, document) = match &operation.path {
+        ResourcePath::Documents {
+            database,
+            container,
+        } => (database, container, None),
+        ResourcePath::Document {
+            database,
+            container,
+            document,
+        } => (database, container, Some(document)),
+        _ => return Err(CosmosError::not_found()),
+    };
+    let container_link = format!("dbs/{database}/colls/{container}");
+    let mut store = context.state.store();
+    let definition = store
+        .container(database, container)?
+        .resource
+        .partition_key
+        .clone();
+    let ts = context.now_seconds();
+
+    // Writes: the header's partition key must match the one in the document.
+    let partition_of = |body: &Map<String, Value>| -> Result<PartitionKey> {
+        let header = request.required_partition_key()?;
+        let in_body = Document::new(body.clone())
+            .partition_key(&definition)
+            .map_err(|error| {
+                CosmosError::bad_request(format!(
+                    "The document's partition key is invalid: {error}."
+                ))
+            })?;
+        if in_body != header {
+            return Err(CosmosError::bad_request(format!(
+                "PartitionKey extracted from document doesn't match the one specified in the header \
+                 (document {in_body}, header {header}; the container's partition key path is {}).",
+                definition.paths.join(", ")
+            )));
+        }
+        Ok(header)
+    };
+    let document_reply = |status: StatusCode, stored: &StoredDocument, lsn: u64, charge: f64| {
+        Reply::json(status, &stored.body)
+            .etag(Some(stored.etag()))
+            .session(lsn, &container_link)
+            .charge(charge)
+    };
+
+    match (document, operation.action) {
+        (None, Action::Create) => {
+            let body = request.json_object()?;
+            let partition = partition_of(&body)?;
+            let stored = store.create_document(database, container, partition, body, ts)?;
+            Ok(document_reply(
+                StatusCode::CREATED,
+                &stored,
+                store.lsn(),
+                WRITE_CHARGE,
+            ))
+        }
+        (None, Action::Upsert) => {
+            let body = request.json_object()?;
+            let partition = partition_of(&body)?;
+            let (stored, outcome) = store.upsert_document(
+                database,
+                container,
+                partition,
+                body,
+                request.if_match(),
+                ts,
+            )?;
+            let status = match outcome {
+                Upserted::Created => StatusCode::CREATED,
+                Upserted::Replaced => StatusCode::OK,
+            };
+            Ok(document_reply(status, &stored, store.lsn(), WRITE_CHARGE))
+        }
+        (Some(id), Action::Read) => {
+            let partition = request.required_partition_key()?;
+            let stored = store.document(database, container, &partition, id)?;
+            if request.header("if-none-match").map(str::trim) == Some(stored.etag()) {
+                return Ok(Reply::empty(StatusCode::NOT_MODIFIED).etag(Some(stored.etag())));
+            }
+            Ok(document_reply(
+                StatusCode::OK,
+                stored,
+                store.lsn(),
+                READ_CHARGE,
+            ))
+        }
+        (Some(id), Action::Replace) => {
+            let body = request.json_object()?;
+            let partition = partition_of(&body)?;
+            let stored = store.replace_document(
+                database,
+                container,
+                partition,
+                id,
+                body,
+                request.if_match(),
+                ts,
+            )?;
+            Ok(document_reply(
+                StatusCode::OK,
+                &stored,
+                store.lsn(),
+                WRITE_CHARGE,
+            ))
+        }
+        (Some(id), Action::Delete) => {
+            let partition = request.required_partition_key()?;
+            store.delete_document(database, container, &partition, id, request.if_match())?;
+            Ok(Reply::empty(StatusCode::NO_CONTENT)
+                .session(store.lsn(), &container_link)
+                .charge(WRITE_CHARGE))
+        }
+        (None, Action::ReadFeed | Action::Query) => {
+            let partition = request.partition_key()?;
+            check_range_id(request)?;
+            let rid = store
+                .container(database, container)?
+                .resource
+                .system
+                .rid
+                .clone()
+                .unwrap_or_default();
+            let documents: Vec<&Value> = store
+                .documents(database, container, partition.as_ref())?
+                .map(|stored| &stored.body)
+                .collect();
+            let (items, charge) = if operation.action == Action::Query {
+                (feed::run_query(request, documents)?, QUERY_CHARGE)
+            } else {
+                (documents.into_iter().cloned().collect(), READ_CHARGE)
+            };
+            let (page, continuation) = feed::page(request, items)?;
+            Ok(response::feed("Documents", &rid, page, continuation)
+                .session(store.lsn(), &container_link)
+                .charge(charge))
+        }
+        _ => Err(CosmosError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!(
+                "A document cannot be the target of a {} request.",
+                operation.action
+            ),
+        )),
+    }
+}
+
+/// Clients that route queries per partition-key range name the range; ours is the only one, `0`.
+fn check_range_id(request: &crate::request::CosmosRequest) -> Result<()> {
+    match request.header(headers::PARTITION_KEY_RANGE_ID) {
+        None | Some("0") => Ok(()),
+        Some(other) => Err(CosmosError::new(
+            StatusCode::GONE,
+            format!("The partition key range '{other}' does not exist; this container has one range, '0'."),
+        )
+        .with_substatus(1002)),
+    }
+}

@@ -1,0 +1,70 @@
+//! Feeds: paging and queries, the same for every kind of resource.
+//!
+//! A feed read returns a page of the resources; a query returns a page of the query's results.
+//! Both page the same way: at most `x-ms-max-item-count` items, and while more remain, an
+//! `x-ms-continuation` that the client sends back for the next page. Ours is the offset of the
+//! next item, which is opaque to clients (the SDKs re-send it unchanged).
+//!
+//! Queries are answered completely here, cross-partition ones included (ORDER BY, TOP and
+//! aggregates over all partitions), so clients never need a query plan.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{CosmosError, Result};
+use crate::query::{Parameters, Query};
+use crate::request::{CosmosRequest, DEFAULT_PAGE_SIZE, headers};
+
+/// The body of a query request.
+#[derive(Debug, Deserialize)]
+struct QueryBody {
+    query: String,
+    #[serde(default)]
+    parameters: Option<Value>,
+}
+
+/// Runs the query in the request's body over `items`.
+pub fn run_query<'a>(
+    request: &CosmosRequest,
+    items: impl IntoIterator<Item = &'a Value>,
+) -> Result<Vec<Value>> {
+    if request.flag(headers::IS_QUERY_PLAN) {
+        // Query plans exist for clients that assemble cross-partition results themselves. We
+        // answer every query completely, and an SDK only asks for a plan after a 400/1004.
+        return Err(CosmosError::bad_request(
+            "The cosmolab emulator answers every query itself, across partitions too: send the \
+             query without x-ms-cosmos-is-query-plan-request.",
+        ));
+    }
+    let body: QueryBody = request.json()?;
+    let query =
+        Query::parse(&body.query).map_err(|error| CosmosError::bad_request(error.to_string()))?;
+    let parameters = match &body.parameters {
+        Some(list) => Parameters::from_request(list),
+        None => Ok(Parameters::new()),
+    }
+    .map_err(|error| CosmosError::bad_request(error.to_string()))?;
+    query
+        .execute(items, &parameters)
+        .map_err(|error| CosmosError::bad_request(error.to_string()))
+}
+
+/// Cuts one page out of `items`, starting where the request's continuation says.
+pub fn page(request: &CosmosRequest, items: Vec<Value>) -> Result<(Vec<Value>, Option<String>)> {
+    let start = match request.continuation() {
+        None => 0,
+        Some(token) => token.parse::<usize>().map_err(|_| {
+            CosmosError::bad_request(format!(
+                "The continuation token '{token}' is invalid: send back exactly the \
+                 x-ms-continuation of the previous page."
+            ))
+        })?,
+    };
+    let size = request.max_item_count()?.unwrap_or(DEFAULT_PAGE_SIZE);
+    let total = items.len();
+    let end = start.saturating_add(size).min(total);
+    let page: Vec<Value> = items.into_iter().skip(start).take(size).collect();
+    // A continuation only while items remain: an SDK keeps asking as long as it gets one.
+    let continuation = (end < total).then(|| end.to_string());
+    Ok((page, continuation))
+}

@@ -1,0 +1,266 @@
+//! `cosmolab-emulator`: the emulator as a standalone server, and a small client for its admin API.
+//!
+//! Run with: `cargo run -p cosmolab-emulator -- --port 8081`
+
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use cosmolab_auth_signing::{MasterKey, WELL_KNOWN_EMULATOR_KEY, format_http_date};
+use cosmolab_emulator::{Emulator, KeyKind};
+
+/// A Cosmos DB-compatible emulator that enforces access control like the service.
+///
+/// With no command it serves: the endpoint is printed on one line, `cosmolab-emulator ready at
+/// <endpoint>`, as soon as requests are accepted; logs go to stderr; Ctrl-C or SIGTERM stops it.
+/// The primary key defaults to the well-known emulator key; the others are random unless given.
+/// Keys can also come from environment variables, which keeps them out of the process list.
+#[derive(Parser)]
+#[command(version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage the keys of a running emulator (seed 001's rotation story).
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Print the four keys of a running emulator (ARM `listKeys` shape).
+    List(AdminArgs),
+    /// Regenerate one key of a running emulator and print the new keys.
+    ///
+    /// Rotation without downtime: move clients to the secondary key, regenerate the primary, move
+    /// them back, then regenerate the secondary.
+    Regenerate {
+        /// Which key to regenerate.
+        kind: KeyArg,
+        #[command(flatten)]
+        admin: AdminArgs,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KeyArg {
+    Primary,
+    Secondary,
+    PrimaryReadonly,
+    SecondaryReadonly,
+}
+
+impl From<KeyArg> for KeyKind {
+    fn from(arg: KeyArg) -> Self {
+        match arg {
+            KeyArg::Primary => KeyKind::Primary,
+            KeyArg::Secondary => KeyKind::Secondary,
+            KeyArg::PrimaryReadonly => KeyKind::PrimaryReadonly,
+            KeyArg::SecondaryReadonly => KeyKind::SecondaryReadonly,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct AdminArgs {
+    /// The emulator's endpoint.
+    #[arg(long, default_value = "http://127.0.0.1:8081/")]
+    endpoint: String,
+    /// The emulator's current primary key (base64).
+    #[arg(long, env = "COSMOLAB_PRIMARY_KEY", hide_env_values = true, default_value = WELL_KNOWN_EMULATOR_KEY, hide_default_value = true)]
+    key: String,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1", env = "COSMOLAB_BIND")]
+    bind: IpAddr,
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8081, env = "COSMOLAB_PORT")]
+    port: u16,
+    /// Primary read-write key (base64). Default: the well-known emulator key.
+    #[arg(long, env = "COSMOLAB_PRIMARY_KEY", hide_env_values = true)]
+    primary_key: Option<String>,
+    /// Secondary read-write key (base64). Default: random.
+    #[arg(long, env = "COSMOLAB_SECONDARY_KEY", hide_env_values = true)]
+    secondary_key: Option<String>,
+    /// Primary read-only key (base64). Default: random.
+    #[arg(long, env = "COSMOLAB_PRIMARY_READONLY_KEY", hide_env_values = true)]
+    primary_readonly_key: Option<String>,
+    /// Secondary read-only key (base64). Default: random.
+    #[arg(long, env = "COSMOLAB_SECONDARY_READONLY_KEY", hide_env_values = true)]
+    secondary_readonly_key: Option<String>,
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Pretty, env = "COSMOLAB_LOG_FORMAT")]
+    log_format: LogFormat,
+    /// Serve https with a self-signed certificate generated at start.
+    #[arg(long, env = "COSMOLAB_TLS")]
+    tls: bool,
+    /// Where to write the certificate with --tls (default: a file in the temp directory).
+    #[arg(long, requires = "tls")]
+    cert_file: Option<PathBuf>,
+    /// Enable `POST /_cosmolab/clock/advance`, which moves token time forward. For tests only.
+    #[arg(long)]
+    enable_time_travel: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Keys { action }) => keys(action).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Pretty => subscriber.init(),
+        LogFormat::Json => subscriber.json().init(),
+    }
+
+    let mut builder = Emulator::builder().address(SocketAddr::new(args.bind, args.port));
+    for (kind, text, flag) in [
+        (KeyKind::Primary, &args.primary_key, "--primary-key"),
+        (KeyKind::Secondary, &args.secondary_key, "--secondary-key"),
+        (
+            KeyKind::PrimaryReadonly,
+            &args.primary_readonly_key,
+            "--primary-readonly-key",
+        ),
+        (
+            KeyKind::SecondaryReadonly,
+            &args.secondary_readonly_key,
+            "--secondary-readonly-key",
+        ),
+    ] {
+        if let Some(text) = text {
+            let key = MasterKey::from_base64(text)
+                .with_context(|| format!("{flag} is not a usable key"))?;
+            builder = builder.key(kind, key);
+        }
+    }
+    if args.tls {
+        builder = builder.tls(args.cert_file);
+    }
+    let emulator = builder.time_travel(args.enable_time_travel).start().await?;
+
+    if let Some(file) = emulator.certificate_file() {
+        eprintln!(
+            "certificate written to {} (also at {}_explorer/emulator.pem)",
+            file.display(),
+            emulator.endpoint()
+        );
+    }
+    if args.enable_time_travel {
+        eprintln!(
+            "time travel is ENABLED: POST /_cosmolab/clock/advance can expire tokens (tests only)"
+        );
+    }
+    // The one line scripts wait for; flushed at once so a pipe reader sees it.
+    println!("cosmolab-emulator ready at {}", emulator.endpoint());
+    std::io::stdout().flush()?;
+
+    shutdown_signal().await;
+    eprintln!("shutting down");
+    emulator.shutdown();
+    Ok(())
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// `keys list` and `keys regenerate`: signed requests to the admin API.
+async fn keys(action: KeysAction) -> anyhow::Result<()> {
+    let (admin, method, path, body) = match action {
+        KeysAction::List(admin) => (admin, reqwest::Method::GET, "_cosmolab/keys", None),
+        KeysAction::Regenerate { kind, admin } => (
+            admin,
+            reqwest::Method::POST,
+            "_cosmolab/keys/regenerate",
+            Some(serde_json::json!({"keyKind": KeyKind::from(kind).arm_name()})),
+        ),
+    };
+    let key = MasterKey::from_base64(&admin.key).context("--key is not a usable key")?;
+    let address = cosmolab_auth_signing::ResourceAddress::from_path(path)?;
+    let date = format_http_date(std::time::SystemTime::now());
+    let authorization = key.authorize(
+        method.as_str(),
+        address.resource_type(),
+        &address.resource_link(),
+        &date,
+    );
+    let url = format!("{}/{path}", admin.endpoint.trim_end_matches('/'));
+    // The emulator's certificate is self-signed; this client only ever talks to an emulator.
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()?;
+    let mut request = client
+        .request(method, &url)
+        .header("authorization", authorization)
+        .header("x-ms-date", date);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.with_context(|| {
+        format!(
+            "could not reach the emulator at {}; is it running?",
+            admin.endpoint
+        )
+    })?;
+    let status = response.status();
+    let reason = response
+        .headers()
+        .get("x-cosmolab-deny-reason")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let text = response.text().await?;
+    if !status.is_success() {
+        bail!(
+            "the emulator answered {status}: {text}{}",
+            reason.map(|r| format!("\nreason: {r}")).unwrap_or_default()
+        );
+    }
+    println!("{text}");
+    Ok(())
+}

@@ -1,0 +1,453 @@
+//! Step 2: what is the request asking for? An [`Operation`] = a resource path and an action.
+//!
+//! Access rules are written in terms of operations, not HTTP verbs: a query is a `POST` but only
+//! *reads*, so a read-only key and a `Read` permission may run it. This module turns method, path
+//! and headers into that vocabulary, once, so that every later step speaks it.
+//!
+//! | request | operation |
+//! |---|---|
+//! | `GET /` | read the account |
+//! | `GET …/docs` | read the document feed |
+//! | `POST …/docs` + `x-ms-documentdb-isquery` (or `application/query+json`) | query |
+//! | `POST …/docs` + `x-ms-documentdb-is-upsert` | upsert |
+//! | `POST …/docs` | create |
+//! | `GET …/docs/{id}`, `PUT …`, `DELETE …` | read, replace, delete |
+
+use std::fmt;
+
+use axum::http::{Method, StatusCode};
+
+use crate::error::{CosmosError, Result};
+use crate::request::{CosmosRequest, headers};
+
+/// The resource a request names, with names (rid-based paths are translated before this).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourcePath {
+    /// `/`: the database account.
+    Account,
+    /// `/dbs`
+    Databases,
+    /// `/dbs/{database}`
+    Database {
+        /// The database id.
+        database: String,
+    },
+    /// `/dbs/{database}/colls`
+    Containers {
+        /// The database id.
+        database: String,
+    },
+    /// `/dbs/{database}/colls/{container}`
+    Container {
+        /// The database id.
+        database: String,
+        /// The container id.
+        container: String,
+    },
+    /// `/dbs/{database}/colls/{container}/docs`
+    Documents {
+        /// The database id.
+        database: String,
+        /// The container id.
+        container: String,
+    },
+    /// `/dbs/{database}/colls/{container}/docs/{document}`
+    Document {
+        /// The database id.
+        database: String,
+        /// The container id.
+        container: String,
+        /// The document id.
+        document: String,
+    },
+    /// `/dbs/{database}/colls/{container}/pkranges`
+    PartitionKeyRanges {
+        /// The database id.
+        database: String,
+        /// The container id.
+        container: String,
+    },
+    /// `/dbs/{database}/users`
+    Users {
+        /// The database id.
+        database: String,
+    },
+    /// `/dbs/{database}/users/{user}`
+    User {
+        /// The database id.
+        database: String,
+        /// The user id.
+        user: String,
+    },
+    /// `/dbs/{database}/users/{user}/permissions`
+    Permissions {
+        /// The database id.
+        database: String,
+        /// The user id.
+        user: String,
+    },
+    /// `/dbs/{database}/users/{user}/permissions/{permission}`
+    Permission {
+        /// The database id.
+        database: String,
+        /// The user id.
+        user: String,
+        /// The permission id.
+        permission: String,
+    },
+}
+
+impl ResourcePath {
+    /// Reads decoded, name-based path segments.
+    pub fn from_segments(segments: &[String]) -> Result<Self> {
+        let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let owned = |text: &str| text.to_owned();
+        Ok(match s.as_slice() {
+            [] => Self::Account,
+            ["dbs"] => Self::Databases,
+            ["dbs", db] => Self::Database {
+                database: owned(db),
+            },
+            ["dbs", db, "colls"] => Self::Containers {
+                database: owned(db),
+            },
+            ["dbs", db, "colls", c] => Self::Container {
+                database: owned(db),
+                container: owned(c),
+            },
+            ["dbs", db, "colls", c, "docs"] => Self::Documents {
+                database: owned(db),
+                container: owned(c),
+            },
+            ["dbs", db, "colls", c, "docs", d] => Self::Document {
+                database: owned(db),
+                container: owned(c),
+                document: owned(d),
+            },
+            ["dbs", db, "colls", c, "pkranges"] => Self::PartitionKeyRanges {
+                database: owned(db),
+                container: owned(c),
+            },
+            ["dbs", db, "users"] => Self::Users {
+                database: owned(db),
+            },
+            ["dbs", db, "users", u] => Self::User {
+                database: owned(db),
+                user: owned(u),
+            },
+            ["dbs", db, "users", u, "permissions"] => Self::Permissions {
+                database: owned(db),
+                user: owned(u),
+            },
+            ["dbs", db, "users", u, "permissions", p] => Self::Permission {
+                database: owned(db),
+                user: owned(u),
+                permission: owned(p),
+            },
+            _ => {
+                let kind = if segments.len() % 2 == 1 {
+                    segments.last()
+                } else {
+                    segments.get(segments.len().saturating_sub(2))
+                };
+                return Err(CosmosError::new(
+                    StatusCode::NOT_FOUND,
+                    format!(
+                        "The cosmolab emulator does not serve this path (resource type '{}'). It \
+                         serves databases, containers, documents, partition-key ranges, users and \
+                         permissions.",
+                        kind.map(String::as_str).unwrap_or_default()
+                    ),
+                ));
+            }
+        })
+    }
+
+    /// `true` for feeds (lists, creates, queries), `false` for single resources.
+    pub fn is_feed(&self) -> bool {
+        matches!(
+            self,
+            Self::Databases
+                | Self::Containers { .. }
+                | Self::Documents { .. }
+                | Self::PartitionKeyRanges { .. }
+                | Self::Users { .. }
+                | Self::Permissions { .. }
+        )
+    }
+
+    /// The link of the resource, or for a feed of its parent (`dbs/db/colls/c`).
+    pub fn link(&self) -> String {
+        match self {
+            Self::Account | Self::Databases => String::new(),
+            Self::Database { database }
+            | Self::Containers { database }
+            | Self::Users { database } => {
+                format!("dbs/{database}")
+            }
+            Self::Container {
+                database,
+                container,
+            }
+            | Self::Documents {
+                database,
+                container,
+            }
+            | Self::PartitionKeyRanges {
+                database,
+                container,
+            } => {
+                format!("dbs/{database}/colls/{container}")
+            }
+            Self::Document {
+                database,
+                container,
+                document,
+            } => format!("dbs/{database}/colls/{container}/docs/{document}"),
+            Self::User { database, user } | Self::Permissions { database, user } => {
+                format!("dbs/{database}/users/{user}")
+            }
+            Self::Permission {
+                database,
+                user,
+                permission,
+            } => format!("dbs/{database}/users/{user}/permissions/{permission}"),
+        }
+    }
+
+    /// Whether this path is about users or permissions (which only read-write keys may touch).
+    pub fn is_user_management(&self) -> bool {
+        matches!(
+            self,
+            Self::Users { .. }
+                | Self::User { .. }
+                | Self::Permissions { .. }
+                | Self::Permission { .. }
+        )
+    }
+}
+
+/// What the request does to its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `GET` of one resource.
+    Read,
+    /// `GET` of a feed.
+    ReadFeed,
+    /// `POST` of a query to a feed.
+    Query,
+    /// `POST` to a feed.
+    Create,
+    /// `POST` to a feed with the upsert header.
+    Upsert,
+    /// `PUT` of one resource.
+    Replace,
+    /// `DELETE` of one resource.
+    Delete,
+}
+
+impl Action {
+    /// Whether the action changes data (read-only keys and `Read` permissions may not).
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Self::Create | Self::Upsert | Self::Replace | Self::Delete
+        )
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Read => "read",
+            Self::ReadFeed => "read feed",
+            Self::Query => "query",
+            Self::Create => "create",
+            Self::Upsert => "upsert",
+            Self::Replace => "replace",
+            Self::Delete => "delete",
+        })
+    }
+}
+
+/// A classified request: which resource, which action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// The resource.
+    pub path: ResourcePath,
+    /// What is done to it.
+    pub action: Action,
+}
+
+impl Operation {
+    /// Classifies a request whose path has already been resolved to names.
+    pub fn classify(request: &CosmosRequest, path: ResourcePath) -> Result<Self> {
+        let method = &request.method;
+        let action = match (method, path.is_feed()) {
+            (&Method::GET, true) => Action::ReadFeed,
+            (&Method::GET, false) => Action::Read,
+            (&Method::POST, true) => {
+                let content_type = request.header("content-type").unwrap_or_default();
+                if request.flag(headers::IS_QUERY)
+                    || request.flag(headers::IS_QUERY_PLAN)
+                    || content_type.starts_with("application/query+json")
+                {
+                    Action::Query
+                } else if request.flag(headers::IS_UPSERT) {
+                    Action::Upsert
+                } else {
+                    Action::Create
+                }
+            }
+            (&Method::PUT, false) => Action::Replace,
+            (&Method::DELETE, false) => Action::Delete,
+            _ => return Err(method_not_allowed(method, &path)),
+        };
+        // A few combinations the service does not offer.
+        let allowed = match &path {
+            ResourcePath::Account => action == Action::Read,
+            ResourcePath::PartitionKeyRanges { .. } => action == Action::ReadFeed,
+            ResourcePath::Database { .. } | ResourcePath::Container { .. } => {
+                matches!(action, Action::Read | Action::Delete | Action::Replace)
+            }
+            _ => true,
+        };
+        if !allowed {
+            return Err(method_not_allowed(method, &path));
+        }
+        Ok(Self { path, action })
+    }
+}
+
+fn method_not_allowed(method: &Method, path: &ResourcePath) -> CosmosError {
+    CosmosError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "The method {method} is not supported on '{}'.",
+            if path.link().is_empty() {
+                "/".to_owned()
+            } else {
+                path.link()
+            }
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{HeaderMap, Uri};
+
+    fn segments(path: &str) -> Vec<String> {
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    async fn classify(method: Method, path: &str, headers: &[(&str, &str)]) -> Result<Operation> {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(
+                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        let uri: Uri = path.parse().unwrap();
+        let request = CosmosRequest::read(method, &uri, map, Body::empty())
+            .await
+            .unwrap();
+        Operation::classify(&request, ResourcePath::from_segments(&segments(path))?)
+    }
+
+    /// Queries are reads even though they are POSTs; upserts and creates are writes.
+    #[tokio::test]
+    async fn posts_to_document_feeds() {
+        let docs = "/dbs/db/colls/c/docs/";
+        let query = classify(Method::POST, docs, &[(headers::IS_QUERY, "true")])
+            .await
+            .unwrap();
+        assert_eq!(query.action, Action::Query);
+        assert!(!query.action.is_write());
+        let by_type = classify(
+            Method::POST,
+            docs,
+            &[("content-type", "application/query+json")],
+        )
+        .await
+        .unwrap();
+        assert_eq!(by_type.action, Action::Query);
+        let upsert = classify(Method::POST, docs, &[(headers::IS_UPSERT, "True")])
+            .await
+            .unwrap();
+        assert_eq!(upsert.action, Action::Upsert);
+        assert_eq!(
+            classify(Method::POST, docs, &[]).await.unwrap().action,
+            Action::Create
+        );
+    }
+
+    /// Verbs on single resources and feeds.
+    #[tokio::test]
+    async fn verbs_map_to_actions() {
+        assert_eq!(
+            classify(Method::GET, "/", &[]).await.unwrap().path,
+            ResourcePath::Account
+        );
+        assert_eq!(
+            classify(Method::GET, "/dbs", &[]).await.unwrap().action,
+            Action::ReadFeed
+        );
+        assert_eq!(
+            classify(Method::PUT, "/dbs/d/colls/c/docs/1", &[])
+                .await
+                .unwrap()
+                .action,
+            Action::Replace
+        );
+        assert_eq!(
+            classify(Method::DELETE, "/dbs/d/users/u", &[])
+                .await
+                .unwrap()
+                .action,
+            Action::Delete
+        );
+    }
+
+    /// Unsupported combinations are 405, unknown resource kinds 404 naming the kind.
+    #[tokio::test]
+    async fn unsupported_requests_are_explained() {
+        assert_eq!(
+            classify(Method::DELETE, "/", &[]).await.unwrap_err().status,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(
+            classify(Method::PUT, "/dbs", &[]).await.unwrap_err().status,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(
+            classify(Method::PATCH, "/dbs/d/colls/c/docs/1", &[])
+                .await
+                .unwrap_err()
+                .status,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        let unknown = classify(Method::GET, "/dbs/d/colls/c/widgets", &[])
+            .await
+            .unwrap_err();
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        assert!(unknown.message.contains("'widgets'"), "{}", unknown.message);
+    }
+
+    /// Links match what the service puts in `resource` and what signatures cover.
+    #[test]
+    fn links() {
+        let path = ResourcePath::from_segments(&segments("/dbs/d/users/Test User/permissions/p1"))
+            .unwrap();
+        assert_eq!(path.link(), "dbs/d/users/Test User/permissions/p1");
+        assert!(path.is_user_management());
+        let docs = ResourcePath::from_segments(&segments("/dbs/d/colls/c/docs")).unwrap();
+        assert_eq!(docs.link(), "dbs/d/colls/c");
+    }
+}

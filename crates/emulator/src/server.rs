@@ -1,0 +1,220 @@
+//! Starting an emulator: in-process for tests and labs, or from the standalone binary.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use cosmolab_emulator::Emulator;
+//!
+//! let emulator = Emulator::builder().start().await?;   // 127.0.0.1, a free port
+//! println!("Cosmos DB endpoint: {}", emulator.endpoint());
+//! // … point a client at it …
+//! drop(emulator);                                       // stops the server
+//! # Ok(()) }
+//! ```
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use cosmolab_auth_signing::{ClockSkew, MasterKey};
+
+use crate::app::app;
+use crate::keys::{AccountKeys, KeyKind, KeyList};
+use crate::state::{AppState, EmulatorState, Settings};
+use crate::tls::{SelfSignedCertificate, install_crypto_provider};
+
+/// Settings for an emulator about to start.
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    address: SocketAddr,
+    keys: [Option<MasterKey>; 4],
+    settings: Settings,
+    certificate_file: Option<PathBuf>,
+}
+
+/// A running emulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Emulator {
+    endpoint: String,
+    address: SocketAddr,
+    state: AppState,
+    handle: axum_server::Handle,
+    certificate_file: Option<PathBuf>,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            keys: [None, None, None, None],
+            settings: Settings::default(),
+            certificate_file: None,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// Listens on this address (default `127.0.0.1:0`, a free port).
+    pub fn address(mut self, address: SocketAddr) -> Self {
+        self.address = address;
+        self
+    }
+
+    /// Sets one of the four keys (the others stay: well-known primary, random rest).
+    pub fn key(mut self, kind: KeyKind, key: MasterKey) -> Self {
+        self.keys[kind as usize] = Some(key);
+        self
+    }
+
+    /// Serves https with a self-signed certificate, written to `certificate_file` if given.
+    pub fn tls(mut self, certificate_file: Option<PathBuf>) -> Self {
+        self.settings.tls = true;
+        self.certificate_file = certificate_file;
+        self
+    }
+
+    /// Enables the admin route that advances the clock (tests only).
+    pub fn time_travel(mut self, enabled: bool) -> Self {
+        self.settings.time_travel = enabled;
+        self
+    }
+
+    /// How far `x-ms-date` may be from the clock.
+    pub fn clock_skew(mut self, skew: ClockSkew) -> Self {
+        self.settings.clock_skew = skew;
+        self
+    }
+
+    /// The account name reported by `GET /`.
+    pub fn account_id(mut self, id: impl Into<String>) -> Self {
+        self.settings.account_id = id.into();
+        self
+    }
+
+    /// Binds the port and starts serving. Requests are accepted as soon as this returns.
+    pub async fn start(self) -> anyhow::Result<Emulator> {
+        let [primary, secondary, primary_readonly, secondary_readonly] = self.keys;
+        let keys = AccountKeys::new(primary, secondary, primary_readonly, secondary_readonly);
+        let mut settings = self.settings;
+
+        let listener = TcpListener::bind(self.address).with_context(|| {
+            format!(
+                "could not listen on {}; is another emulator running there?",
+                self.address
+            )
+        })?;
+        listener.set_nonblocking(true)?;
+        let address = listener.local_addr()?;
+
+        let certificate = if settings.tls {
+            let certificate = SelfSignedCertificate::generate()?;
+            settings.certificate_pem = Some(certificate.certificate_pem.clone());
+            Some(certificate)
+        } else {
+            None
+        };
+        let certificate_file = match (&certificate, self.certificate_file) {
+            (Some(certificate), file) => {
+                let file = file.unwrap_or_else(|| {
+                    std::env::temp_dir().join(format!("cosmolab-emulator-{}.pem", address.port()))
+                });
+                certificate.write_certificate(&file)?;
+                Some(file)
+            }
+            (None, _) => None,
+        };
+
+        let scheme = if settings.tls { "https" } else { "http" };
+        let endpoint = format!("{scheme}://{address}/");
+        let state: AppState = Arc::new(EmulatorState::new(keys, settings));
+        let router = app(state.clone()).into_make_service();
+        let handle = axum_server::Handle::new();
+
+        match certificate {
+            Some(certificate) => {
+                install_crypto_provider();
+                let config = axum_server::tls_rustls::RustlsConfig::from_pem(
+                    certificate.certificate_pem.into_bytes(),
+                    certificate.private_key_pem.into_bytes(),
+                )
+                .await
+                .context("could not configure TLS")?;
+                let server = axum_server::from_tcp_rustls(listener, config).handle(handle.clone());
+                tokio::spawn(async move {
+                    if let Err(error) = server.serve(router).await {
+                        tracing::error!(%error, "the emulator stopped with an error");
+                    }
+                });
+            }
+            None => {
+                let server = axum_server::from_tcp(listener).handle(handle.clone());
+                tokio::spawn(async move {
+                    if let Err(error) = server.serve(router).await {
+                        tracing::error!(%error, "the emulator stopped with an error");
+                    }
+                });
+            }
+        }
+        Ok(Emulator {
+            endpoint,
+            address,
+            state,
+            handle,
+            certificate_file,
+        })
+    }
+}
+
+impl Emulator {
+    /// Settings for a new emulator.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// The endpoint clients use: `http://127.0.0.1:<port>/` (or `https://…`).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// One of the account's keys, as it is now.
+    pub fn key(&self, kind: KeyKind) -> MasterKey {
+        self.state.keys().key(kind).clone()
+    }
+
+    /// All four keys as base64 text.
+    pub fn keys(&self) -> KeyList {
+        self.state.keys().list()
+    }
+
+    /// Where the self-signed certificate was written, with https.
+    pub fn certificate_file(&self) -> Option<&PathBuf> {
+        self.certificate_file.as_ref()
+    }
+
+    /// Moves the emulator's token clock forward.
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.clock.advance(by);
+    }
+
+    /// The shared state (store, keys, clock), for tests that look inside.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting requests and lets the ones in flight finish (at most five seconds).
+    pub fn shutdown(&self) {
+        self.handle.graceful_shutdown(Some(Duration::from_secs(5)));
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+    }
+}

@@ -1,0 +1,86 @@
+//! What every request shares: the store, the keys, the clock and the settings.
+
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use cosmolab_auth_signing::ClockSkew;
+
+use crate::clock::EmulatorClock;
+use crate::keys::AccountKeys;
+use crate::store::Store;
+
+/// The state of one emulator, shared by all its requests.
+#[derive(Debug)]
+pub struct EmulatorState {
+    store: Mutex<Store>,
+    keys: RwLock<AccountKeys>,
+    /// The clock tokens are minted and checked against (tests can advance it).
+    pub clock: EmulatorClock,
+    /// Settings fixed at start.
+    pub settings: Settings,
+}
+
+/// Settings fixed when the emulator starts.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The account name reported by `GET /`.
+    pub account_id: String,
+    /// How far `x-ms-date` may be from the machine's clock.
+    pub clock_skew: ClockSkew,
+    /// Whether the admin route that advances the clock is enabled (tests only).
+    pub time_travel: bool,
+    /// Whether the server speaks https (decides the scheme of the advertised endpoint).
+    pub tls: bool,
+    /// The self-signed certificate in PEM form, served at `/_explorer/emulator.pem`, if https.
+    pub certificate_pem: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            account_id: "cosmolab".to_owned(),
+            clock_skew: ClockSkew::default(),
+            time_travel: false,
+            tls: false,
+            certificate_pem: None,
+        }
+    }
+}
+
+/// The handle axum gives every handler.
+pub type AppState = Arc<EmulatorState>;
+
+impl EmulatorState {
+    /// A fresh emulator state with the given keys and settings and an empty store.
+    pub fn new(keys: AccountKeys, settings: Settings) -> Self {
+        Self {
+            store: Mutex::new(Store::default()),
+            keys: RwLock::new(keys),
+            clock: EmulatorClock::new(),
+            settings,
+        }
+    }
+
+    /// The store, locked for the duration of one operation.
+    ///
+    /// A poisoned lock (a panic while holding it) cannot leave a half-written state behind,
+    /// because store methods validate before they mutate; so we keep serving.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The keys, for checking signatures.
+    pub fn keys(&self) -> RwLockReadGuard<'_, AccountKeys> {
+        self.keys
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The keys, for regenerating one.
+    pub fn keys_mut(&self) -> RwLockWriteGuard<'_, AccountKeys> {
+        self.keys
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

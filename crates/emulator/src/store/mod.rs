@@ -1,0 +1,786 @@
+//! The emulator's data: databases → containers → documents, and databases → users → permissions.
+//!
+//! Everything lives in memory, in one [`Store`] behind one lock (see `crate::state`). Each write
+//! method **validates everything first and mutates last**, so a request that fails leaves nothing
+//! half-written; and since the lock is held for the whole method, no other request ever sees an
+//! intermediate state.
+//!
+//! The store knows nothing about HTTP or access control: handlers have already decided *whether*
+//! a request may run; the store only decides whether it *can* (404, 409, 412).
+//!
+//! System properties are set here, on every write: `_rid` (structured, see [`rid`]), `_self`
+//! (built from the rids, as the service builds it), `_etag` (a new quoted GUID per write) and `_ts`
+//! (the emulator clock's seconds).
+
+pub mod rid;
+
+use std::collections::{BTreeMap, HashMap};
+
+use cosmolab_model::{
+    Container, Database, PartitionKey, Permission, SystemProperties, User, validate_resource_id,
+};
+use serde_json::{Map, Value};
+
+use crate::error::{CosmosError, Result};
+use rid::Rid;
+
+/// All databases of the account.
+#[derive(Debug, Default)]
+pub struct Store {
+    databases: Vec<DatabaseEntry>,
+    /// Logical sequence number: incremented by every write, reported in session tokens.
+    lsn: u64,
+}
+
+/// A database and what it contains.
+#[derive(Debug)]
+pub struct DatabaseEntry {
+    /// The database as clients see it.
+    pub resource: Database,
+    rid: Rid,
+    containers: Vec<ContainerEntry>,
+    users: Vec<UserEntry>,
+}
+
+/// A container and its documents.
+#[derive(Debug)]
+pub struct ContainerEntry {
+    /// The container as clients see it (partition-key definition included).
+    pub resource: Container,
+    rid: Rid,
+    documents: Documents,
+}
+
+/// A user and their permissions.
+#[derive(Debug)]
+pub struct UserEntry {
+    /// The user as clients see it.
+    pub resource: User,
+    rid: Rid,
+    permissions: Vec<Permission>,
+    next_permission: u64,
+}
+
+/// A container's documents: in creation order, and indexed by (partition key, id), which is what
+/// makes a document unique — the same id may exist once in every logical partition.
+#[derive(Debug, Default)]
+struct Documents {
+    by_sequence: BTreeMap<u64, StoredDocument>,
+    index: HashMap<(PartitionKey, String), u64>,
+    next_sequence: u64,
+}
+
+/// One document: its full JSON (system properties included) and its partition key.
+#[derive(Debug, Clone)]
+pub struct StoredDocument {
+    /// The document as clients read it.
+    pub body: Value,
+    /// The logical partition it lives in.
+    pub partition_key: PartitionKey,
+}
+
+impl StoredDocument {
+    /// The document's `_etag`.
+    pub fn etag(&self) -> &str {
+        self.body["_etag"].as_str().unwrap_or_default()
+    }
+}
+
+/// Whether an upsert created the resource (201) or replaced it (200).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    /// It did not exist.
+    Created,
+    /// It existed and was replaced.
+    Replaced,
+}
+
+/// How a write treats an existing resource with the same id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// `POST`: the id must be free (409 otherwise).
+    Create,
+    /// `POST` with `x-ms-documentdb-is-upsert`: create or replace.
+    Upsert,
+    /// `PUT`: the resource must exist (404 otherwise).
+    Replace,
+}
+
+/// A precondition from `If-Match`: the caller's idea of the current `_etag`.
+pub type IfMatch<'a> = Option<&'a str>;
+
+fn new_etag() -> String {
+    format!("\"{}\"", uuid::Uuid::new_v4())
+}
+
+fn system(rid: &Rid, self_link: String, ts: u64) -> SystemProperties {
+    SystemProperties {
+        rid: Some(rid.to_text()),
+        self_link: Some(self_link),
+        etag: Some(new_etag()),
+        ts: Some(ts),
+    }
+}
+
+/// Checks a client-chosen id, turning the model's explanation into a 400.
+pub fn check_id(id: &str) -> Result<()> {
+    validate_resource_id(id).map_err(|error| CosmosError::bad_request(error.to_string()))
+}
+
+/// Fails with 412 when `If-Match` names another version than `current_etag`.
+fn check_if_match(if_match: IfMatch<'_>, current_etag: Option<&str>) -> Result<()> {
+    match if_match {
+        Some("*") | None => Ok(()),
+        Some(expected) if Some(expected) == current_etag => Ok(()),
+        Some(_) => Err(CosmosError::precondition_failed()),
+    }
+}
+
+impl Store {
+    /// The logical sequence number of the last write.
+    pub fn lsn(&self) -> u64 {
+        self.lsn
+    }
+
+    fn bump_lsn(&mut self) {
+        self.lsn += 1;
+    }
+
+    // ── databases ────────────────────────────────────────────────────────────────────────────
+
+    /// Every database, in creation order.
+    pub fn databases(&self) -> impl Iterator<Item = &Database> {
+        self.databases.iter().map(|entry| &entry.resource)
+    }
+
+    /// One database.
+    pub fn database(&self, id: &str) -> Result<&DatabaseEntry> {
+        self.databases
+            .iter()
+            .find(|entry| entry.resource.id == id)
+            .ok_or_else(CosmosError::not_found)
+    }
+
+    fn database_mut(&mut self, id: &str) -> Result<&mut DatabaseEntry> {
+        self.databases
+            .iter_mut()
+            .find(|entry| entry.resource.id == id)
+            .ok_or_else(CosmosError::not_found)
+    }
+
+    /// Creates a database (409 if the id is taken).
+    pub fn create_database(&mut self, id: &str, ts: u64) -> Result<Database> {
+        check_id(id)?;
+        if cosmolab_auth_signing::looks_like_database_rid(id) {
+            // The official SDKs would take this name for a `_rid` and sign it lower-cased, so no
+            // request to it could ever authenticate. Refuse it up front, and say why.
+            return Err(CosmosError::bad_request(format!(
+                "The database id '{id}' has the shape of a resource id (_rid): 8 base64 characters \
+                 that decode to 4 bytes. The official SDKs would address it as a _rid and every \
+                 signature would fail; choose another id."
+            )));
+        }
+        if self.database(id).is_ok() {
+            return Err(CosmosError::conflict());
+        }
+        let mut rid = Rid::new_database();
+        while self.databases.iter().any(|entry| entry.rid == rid) {
+            rid = Rid::new_database();
+        }
+        let mut resource = Database::new(id);
+        resource.system = system(&rid, format!("dbs/{}/", rid.to_text()), ts);
+        resource.containers_link = Some("colls/".into());
+        resource.users_link = Some("users/".into());
+        self.databases.push(DatabaseEntry {
+            resource: resource.clone(),
+            rid,
+            containers: Vec::new(),
+            users: Vec::new(),
+        });
+        self.bump_lsn();
+        Ok(resource)
+    }
+
+    /// Deletes a database with everything in it.
+    pub fn delete_database(&mut self, id: &str) -> Result<()> {
+        let position = self
+            .databases
+            .iter()
+            .position(|entry| entry.resource.id == id)
+            .ok_or_else(CosmosError::not_found)?;
+        self.databases.remove(position);
+        self.bump_lsn();
+        Ok(())
+    }
+
+    // ── containers ───────────────────────────────────────────────────────────────────────────
+
+    /// One container.
+    pub fn container(&self, database: &str, id: &str) -> Result<&ContainerEntry> {
+        self.database(database)?
+            .containers
+            .iter()
+            .find(|entry| entry.resource.id == id)
+            .ok_or_else(CosmosError::not_found)
+    }
+
+    fn container_mut(&mut self, database: &str, id: &str) -> Result<&mut ContainerEntry> {
+        self.database_mut(database)?
+            .containers
+            .iter_mut()
+            .find(|entry| entry.resource.id == id)
+            .ok_or_else(CosmosError::not_found)
+    }
+
+    /// Creates a container from the body a client sent (409 if the id is taken).
+    pub fn create_container(
+        &mut self,
+        database: &str,
+        mut resource: Container,
+        ts: u64,
+    ) -> Result<Container> {
+        check_id(&resource.id)?;
+        if resource.partition_key.paths.is_empty() {
+            return Err(CosmosError::bad_request(
+                "A partition key definition with at least one path (e.g. {\"paths\": [\"/key\"], \
+                 \"kind\": \"Hash\"}) is required to create a container.",
+            ));
+        }
+        for path in &resource.partition_key.paths {
+            if !path.starts_with('/') || path.len() < 2 {
+                return Err(CosmosError::bad_request(format!(
+                    "The partition key path '{path}' is invalid: it must start with '/' and name a \
+                     property, e.g. '/key'."
+                )));
+            }
+        }
+        let database_entry = self.database(database)?;
+        if database_entry
+            .containers
+            .iter()
+            .any(|entry| entry.resource.id == resource.id)
+        {
+            return Err(CosmosError::conflict());
+        }
+        let mut rid = Rid::new_container(&database_entry.rid);
+        while database_entry
+            .containers
+            .iter()
+            .any(|entry| entry.rid == rid)
+        {
+            rid = Rid::new_container(&database_entry.rid);
+        }
+        resource.system = system(
+            &rid,
+            format!(
+                "dbs/{}/colls/{}/",
+                database_entry.rid.to_text(),
+                rid.to_text()
+            ),
+            ts,
+        );
+        resource.documents_link = Some("docs/".into());
+        resource.stored_procedures_link = Some("sprocs/".into());
+        resource.triggers_link = Some("triggers/".into());
+        resource.user_defined_functions_link = Some("udfs/".into());
+        resource.conflicts_link = Some("conflicts/".into());
+        self.database_mut(database)?
+            .containers
+            .push(ContainerEntry {
+                resource: resource.clone(),
+                rid,
+                documents: Documents::default(),
+            });
+        self.bump_lsn();
+        Ok(resource)
+    }
+
+    /// Replaces a container's settable properties (its policies). Its partition key cannot change.
+    pub fn replace_container(
+        &mut self,
+        database: &str,
+        id: &str,
+        replacement: Container,
+        ts: u64,
+    ) -> Result<Container> {
+        if replacement.id != id {
+            return Err(CosmosError::bad_request(format!(
+                "The id in the body ('{}') differs from the id in the path ('{id}').",
+                replacement.id
+            )));
+        }
+        let entry = self.container_mut(database, id)?;
+        if replacement.partition_key.paths != entry.resource.partition_key.paths {
+            return Err(CosmosError::bad_request(
+                "The partition key of a container cannot be changed.",
+            ));
+        }
+        entry.resource.other = replacement.other;
+        entry.resource.system.etag = Some(new_etag());
+        entry.resource.system.ts = Some(ts);
+        let resource = entry.resource.clone();
+        self.bump_lsn();
+        Ok(resource)
+    }
+
+    /// Every container of a database, in creation order.
+    pub fn containers(&self, database: &str) -> Result<impl Iterator<Item = &Container>> {
+        Ok(self
+            .database(database)?
+            .containers
+            .iter()
+            .map(|entry| &entry.resource))
+    }
+
+    /// Deletes a container with its documents.
+    pub fn delete_container(&mut self, database: &str, id: &str) -> Result<()> {
+        let containers = &mut self.database_mut(database)?.containers;
+        let position = containers
+            .iter()
+            .position(|entry| entry.resource.id == id)
+            .ok_or_else(CosmosError::not_found)?;
+        containers.remove(position);
+        self.bump_lsn();
+        Ok(())
+    }
+
+    // ── documents ────────────────────────────────────────────────────────────────────────────
+
+    /// The documents of a container, in creation order; only one logical partition's if given.
+    pub fn documents<'a>(
+        &'a self,
+        database: &str,
+        container: &str,
+        partition: Option<&'a PartitionKey>,
+    ) -> Result<impl Iterator<Item = &'a StoredDocument>> {
+        let entry = self.container(database, container)?;
+        Ok(entry
+            .documents
+            .by_sequence
+            .values()
+            .filter(move |document| partition.is_none_or(|key| &document.partition_key == key)))
+    }
+
+    /// One document, by partition key and id.
+    pub fn document(
+        &self,
+        database: &str,
+        container: &str,
+        partition: &PartitionKey,
+        id: &str,
+    ) -> Result<&StoredDocument> {
+        let documents = &self.container(database, container)?.documents;
+        documents
+            .index
+            .get(&(partition.clone(), id.to_owned()))
+            .and_then(|sequence| documents.by_sequence.get(sequence))
+            .ok_or_else(CosmosError::not_found)
+    }
+
+    /// Creates a document (409 if its id exists in its partition).
+    pub fn create_document(
+        &mut self,
+        database: &str,
+        container: &str,
+        partition: PartitionKey,
+        body: Map<String, Value>,
+        ts: u64,
+    ) -> Result<StoredDocument> {
+        let id = document_id(&body)?;
+        if self.document(database, container, &partition, &id).is_ok() {
+            return Err(CosmosError::conflict());
+        }
+        let stored = self.write_document(database, container, partition, id, body, ts)?;
+        Ok(stored)
+    }
+
+    /// Creates or replaces a document.
+    pub fn upsert_document(
+        &mut self,
+        database: &str,
+        container: &str,
+        partition: PartitionKey,
+        body: Map<String, Value>,
+        if_match: IfMatch<'_>,
+        ts: u64,
+    ) -> Result<(StoredDocument, Upserted)> {
+        let id = document_id(&body)?;
+        let existing = self.document(database, container, &partition, &id).ok();
+        match existing {
+            Some(current) => {
+                check_if_match(if_match, Some(current.etag()))?;
+                let stored = self.write_document(database, container, partition, id, body, ts)?;
+                Ok((stored, Upserted::Replaced))
+            }
+            None => {
+                // `If-Match` on a document that does not exist cannot match.
+                if if_match.is_some_and(|etag| etag != "*") {
+                    return Err(CosmosError::precondition_failed());
+                }
+                let stored = self.write_document(database, container, partition, id, body, ts)?;
+                Ok((stored, Upserted::Created))
+            }
+        }
+    }
+
+    /// Replaces an existing document (404 if missing, 412 if `If-Match` is stale).
+    ///
+    /// `id` is the id in the path; the body's id must be the same (400 otherwise), since a replace
+    /// cannot rename a document.
+    #[allow(clippy::too_many_arguments)]
+    pub fn replace_document(
+        &mut self,
+        database: &str,
+        container: &str,
+        partition: PartitionKey,
+        id: &str,
+        body: Map<String, Value>,
+        if_match: IfMatch<'_>,
+        ts: u64,
+    ) -> Result<StoredDocument> {
+        let body_id = document_id(&body)?;
+        if body_id != id {
+            return Err(CosmosError::bad_request(format!(
+                "The id in the body ('{body_id}') differs from the id in the path ('{id}'); a \
+                 replace cannot change a document's id."
+            )));
+        }
+        let current = self.document(database, container, &partition, id)?;
+        check_if_match(if_match, Some(current.etag()))?;
+        self.write_document(database, container, partition, body_id, body, ts)
+    }
+
+    /// Deletes a document (404 if missing, 412 if `If-Match` is stale).
+    pub fn delete_document(
+        &mut self,
+        database: &str,
+        container: &str,
+        partition: &PartitionKey,
+        id: &str,
+        if_match: IfMatch<'_>,
+    ) -> Result<()> {
+        let current = self.document(database, container, partition, id)?;
+        check_if_match(if_match, Some(current.etag()))?;
+        let documents = &mut self.container_mut(database, container)?.documents;
+        if let Some(sequence) = documents.index.remove(&(partition.clone(), id.to_owned())) {
+            documents.by_sequence.remove(&sequence);
+        }
+        self.bump_lsn();
+        Ok(())
+    }
+
+    /// Stores a document (new or replacing the same key), setting its system properties.
+    fn write_document(
+        &mut self,
+        database: &str,
+        container: &str,
+        partition: PartitionKey,
+        id: String,
+        mut body: Map<String, Value>,
+        ts: u64,
+    ) -> Result<StoredDocument> {
+        let database_rid = self.database(database)?.rid.clone();
+        let entry = self.container_mut(database, container)?;
+        let documents = &mut entry.documents;
+        let key = (partition.clone(), id);
+        let sequence = match documents.index.get(&key) {
+            Some(sequence) => *sequence,
+            None => {
+                documents.next_sequence += 1;
+                documents.next_sequence
+            }
+        };
+        let rid = Rid::new_leaf(&entry.rid, sequence);
+        let self_link = format!(
+            "dbs/{}/colls/{}/docs/{}/",
+            database_rid.to_text(),
+            entry.rid.to_text(),
+            rid.to_text()
+        );
+        body.insert("_rid".into(), Value::String(rid.to_text()));
+        body.insert("_self".into(), Value::String(self_link));
+        body.insert("_etag".into(), Value::String(new_etag()));
+        body.insert("_attachments".into(), Value::String("attachments/".into()));
+        body.insert("_ts".into(), Value::from(ts));
+        let stored = StoredDocument {
+            body: Value::Object(body),
+            partition_key: partition,
+        };
+        documents.index.insert(key, sequence);
+        documents.by_sequence.insert(sequence, stored.clone());
+        self.bump_lsn();
+        Ok(stored)
+    }
+
+    // ── users ────────────────────────────────────────────────────────────────────────────────
+
+    /// One user.
+    pub fn user(&self, database: &str, id: &str) -> Result<&UserEntry> {
+        self.database(database)?
+            .users
+            .iter()
+            .find(|entry| entry.resource.id == id)
+            .ok_or_else(CosmosError::not_found)
+    }
+
+    fn user_mut(&mut self, database: &str, id: &str) -> Result<&mut UserEntry> {
+        self.database_mut(database)?
+            .users
+            .iter_mut()
+            .find(|entry| entry.resource.id == id)
+            .ok_or_else(CosmosError::not_found)
+    }
+
+    /// Every user of a database, in creation order.
+    pub fn users(&self, database: &str) -> Result<impl Iterator<Item = &User>> {
+        Ok(self
+            .database(database)?
+            .users
+            .iter()
+            .map(|entry| &entry.resource))
+    }
+
+    /// Creates a user (409 if the id is taken).
+    pub fn create_user(&mut self, database: &str, id: &str, ts: u64) -> Result<User> {
+        check_id(id)?;
+        let database_entry = self.database(database)?;
+        if database_entry
+            .users
+            .iter()
+            .any(|entry| entry.resource.id == id)
+        {
+            return Err(CosmosError::conflict());
+        }
+        let mut rid = Rid::new_user(&database_entry.rid);
+        while database_entry.users.iter().any(|entry| entry.rid == rid) {
+            rid = Rid::new_user(&database_entry.rid);
+        }
+        let mut resource = User::new(id);
+        resource.system = system(
+            &rid,
+            format!(
+                "dbs/{}/users/{}/",
+                database_entry.rid.to_text(),
+                rid.to_text()
+            ),
+            ts,
+        );
+        resource.permissions_link = Some("permissions/".into());
+        self.database_mut(database)?.users.push(UserEntry {
+            resource: resource.clone(),
+            rid,
+            permissions: Vec::new(),
+            next_permission: 0,
+        });
+        self.bump_lsn();
+        Ok(resource)
+    }
+
+    /// Renames a user (the only settable property of a user is its id).
+    pub fn replace_user(
+        &mut self,
+        database: &str,
+        id: &str,
+        new_id: &str,
+        ts: u64,
+    ) -> Result<User> {
+        check_id(new_id)?;
+        if new_id != id && self.user(database, new_id).is_ok() {
+            return Err(CosmosError::conflict());
+        }
+        let entry = self.user_mut(database, id)?;
+        entry.resource.id = new_id.to_owned();
+        entry.resource.system.etag = Some(new_etag());
+        entry.resource.system.ts = Some(ts);
+        let resource = entry.resource.clone();
+        self.bump_lsn();
+        Ok(resource)
+    }
+
+    /// Deletes a user and their permissions. Tokens already minted stay valid until they expire.
+    pub fn delete_user(&mut self, database: &str, id: &str) -> Result<()> {
+        let users = &mut self.database_mut(database)?.users;
+        let position = users
+            .iter()
+            .position(|entry| entry.resource.id == id)
+            .ok_or_else(CosmosError::not_found)?;
+        users.remove(position);
+        self.bump_lsn();
+        Ok(())
+    }
+
+    // ── permissions ──────────────────────────────────────────────────────────────────────────
+
+    /// Every permission of a user, in creation order (without tokens: those are minted per read).
+    pub fn permissions(&self, database: &str, user: &str) -> Result<&[Permission]> {
+        Ok(&self.user(database, user)?.permissions)
+    }
+
+    /// One permission of a user.
+    pub fn permission(&self, database: &str, user: &str, id: &str) -> Result<&Permission> {
+        self.permissions(database, user)?
+            .iter()
+            .find(|permission| permission.id == id)
+            .ok_or_else(CosmosError::not_found)
+    }
+
+    /// Creates, upserts or replaces a permission, as `mode` says.
+    ///
+    /// A user may hold only one permission per resource: a second one on the same resource is a
+    /// 409, as the service documents.
+    pub fn put_permission(
+        &mut self,
+        database: &str,
+        user: &str,
+        mut permission: Permission,
+        mode: WriteMode,
+        if_match: IfMatch<'_>,
+        ts: u64,
+    ) -> Result<(Permission, Upserted)> {
+        check_id(&permission.id)?;
+        let database_rid = self.database(database)?.rid.clone();
+        let entry = self.user(database, user)?;
+        let existing = entry.permissions.iter().position(|p| p.id == permission.id);
+        match (existing, mode) {
+            (None, WriteMode::Replace) => return Err(CosmosError::not_found()),
+            (Some(_), WriteMode::Create) => return Err(CosmosError::conflict()),
+            (Some(position), _) => {
+                check_if_match(if_match, entry.permissions[position].system.etag.as_deref())?
+            }
+            (None, _) => {}
+        }
+        if entry
+            .permissions
+            .iter()
+            .any(|other| other.resource == permission.resource && other.id != permission.id)
+        {
+            return Err(CosmosError::new(
+                axum::http::StatusCode::CONFLICT,
+                format!(
+                    "The user already has a permission on '{}'; a user may hold only one \
+                     permission per resource.",
+                    permission.resource
+                ),
+            ));
+        }
+        let entry = self.user_mut(database, user)?;
+        let (rid, outcome) = match existing {
+            Some(position) => {
+                let rid_text = entry.permissions[position]
+                    .system
+                    .rid
+                    .clone()
+                    .unwrap_or_default();
+                (rid_text, Upserted::Replaced)
+            }
+            None => {
+                entry.next_permission += 1;
+                (
+                    Rid::new_leaf(&entry.rid, entry.next_permission).to_text(),
+                    Upserted::Created,
+                )
+            }
+        };
+        permission.token = None;
+        permission.system = SystemProperties {
+            rid: Some(rid.clone()),
+            self_link: Some(format!(
+                "dbs/{}/users/{}/permissions/{rid}/",
+                database_rid.to_text(),
+                entry.rid.to_text()
+            )),
+            etag: Some(new_etag()),
+            ts: Some(ts),
+        };
+        match existing {
+            Some(position) => entry.permissions[position] = permission.clone(),
+            None => entry.permissions.push(permission.clone()),
+        }
+        self.bump_lsn();
+        Ok((permission, outcome))
+    }
+
+    /// Deletes a permission. Tokens already minted from it stay valid until they expire.
+    pub fn delete_permission(&mut self, database: &str, user: &str, id: &str) -> Result<()> {
+        let permissions = &mut self.user_mut(database, user)?.permissions;
+        let position = permissions
+            .iter()
+            .position(|permission| permission.id == id)
+            .ok_or_else(CosmosError::not_found)?;
+        permissions.remove(position);
+        self.bump_lsn();
+        Ok(())
+    }
+
+    // ── rid-based addressing ─────────────────────────────────────────────────────────────────
+
+    /// Translates a rid-based path (`dbs/<rid>/colls/<rid>/docs/<rid>`) into the name-based one.
+    ///
+    /// Returns `None` when a rid names nothing. Kinds (`dbs`, `colls`, …) pass through unchanged,
+    /// and a trailing kind (a feed) is kept.
+    pub fn names_for_rids(&self, segments: &[String]) -> Option<Vec<String>> {
+        let mut names = Vec::with_capacity(segments.len());
+        let mut database: Option<&DatabaseEntry> = None;
+        let mut container: Option<&ContainerEntry> = None;
+        let mut user: Option<&UserEntry> = None;
+        for pair in segments.chunks(2) {
+            let kind = pair[0].as_str();
+            names.push(pair[0].clone());
+            let Some(rid) = pair.get(1) else { break };
+            let name = match (kind, database, container, user) {
+                ("dbs", None, _, _) => {
+                    let found = self.databases.iter().find(|d| d.rid.to_text() == *rid)?;
+                    database = Some(found);
+                    found.resource.id.clone()
+                }
+                ("colls", Some(db), None, None) => {
+                    let found = db.containers.iter().find(|c| c.rid.to_text() == *rid)?;
+                    container = Some(found);
+                    found.resource.id.clone()
+                }
+                ("users", Some(db), None, None) => {
+                    let found = db.users.iter().find(|u| u.rid.to_text() == *rid)?;
+                    user = Some(found);
+                    found.resource.id.clone()
+                }
+                ("docs", _, Some(coll), _) => coll
+                    .documents
+                    .by_sequence
+                    .values()
+                    .find(|d| d.body["_rid"].as_str() == Some(rid.as_str()))?
+                    .body["id"]
+                    .as_str()?
+                    .to_owned(),
+                ("permissions", _, _, Some(owner)) => owner
+                    .permissions
+                    .iter()
+                    .find(|p| p.system.rid.as_deref() == Some(rid.as_str()))?
+                    .id
+                    .clone(),
+                // Other kinds (pkranges, sprocs, …) are addressed by their own ids either way.
+                _ => rid.clone(),
+            };
+            names.push(name);
+        }
+        Some(names)
+    }
+}
+
+/// The `id` of a document body: present, a string, and a valid resource id.
+pub fn document_id(body: &Map<String, Value>) -> Result<String> {
+    match body.get("id") {
+        Some(Value::String(id)) => {
+            check_id(id)?;
+            Ok(id.clone())
+        }
+        Some(_) => Err(CosmosError::bad_request(
+            "The document's 'id' must be a string.",
+        )),
+        None => Err(CosmosError::bad_request(
+            "The input content is invalid because the required property 'id' is missing.",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests;
