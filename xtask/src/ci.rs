@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 
 use crate::process::{self, cargo};
+use crate::python_sdk;
 use crate::test_summary::{self, TestCounts};
 
 /// One check of the CI run.
@@ -87,9 +88,13 @@ fn steps() -> Vec<Step> {
             purpose: "the examples in the docs compile and pass",
             run: doc_tests,
         },
-        // Coming with later issues, each one more line here: the Python SDK tests against the
-        // emulator, the lab checks (every exercise fails before it is solved, every solution passes),
-        // and the container image build.
+        Step {
+            name: "python SDK",
+            purpose: "Microsoft's official Python SDK works unmodified against the emulator (pytest)",
+            run: python_sdk,
+        },
+        // Coming with later issues, each one more line here: the lab checks (every exercise fails
+        // before it is solved, every solution passes), and the container image build.
     ]
 }
 
@@ -250,6 +255,27 @@ fn tests() -> Result<StepResult> {
 fn doc_tests() -> Result<StepResult> {
     let command = cargo(["test", "--workspace", "--doc"]);
     run_tests(command, "libtest", test_summary::parse_libtest_results)
+}
+
+/// The official Python SDK's tests against the emulator (`tests/sdk/python`), run by pytest.
+///
+/// Each preparation step (build the emulator, find Python, prepare the venv) fails the step with a
+/// note saying what to do; a missing Python is a failure, never a skip. See [`python_sdk`](mod@crate::python_sdk).
+fn python_sdk() -> Result<StepResult> {
+    let emulator = python_sdk::build_emulator()?;
+    let python = python_sdk::find_python()?;
+    let venv = python_sdk::prepare_venv(&python)?;
+
+    let mut command = python_sdk::pytest_command(&venv, &emulator);
+    let teed = process::run_teed(&mut command)?;
+    let counts = test_summary::parse_pytest_summary(&teed.output);
+    let reproduce = python_sdk::reproduce_line(&venv, &emulator);
+    let note = python_sdk::pytest_note(teed.status.code(), counts, &reproduce);
+    Ok(StepResult {
+        passed: note.is_none(),
+        tests: counts,
+        note,
+    })
 }
 
 /// Runs a test command with its output shown, and reads the test counts from that output.

@@ -15,7 +15,8 @@
 //! |----------------------|----------------------------------------------------------------|
 //! | [`ci`]               | the CI steps, the runner that keeps going, the summary table   |
 //! | [`bench`](mod@bench) | the benchmarks and the ratio report against a goal             |
-//! | [`test_summary`]     | reading test counts from nextest's and libtest's closing lines |
+//! | [`python_sdk`]       | the Python SDK step: emulator build, Python, venv, pytest      |
+//! | [`test_summary`]     | reading test counts from nextest's, libtest's, pytest's lines  |
 //! | [`criterion`]        | reading criterion's `estimates.json` after `cargo bench`       |
 //! | [`process`]          | running `cargo …` from the workspace root, with clear errors   |
 
@@ -23,6 +24,7 @@ mod bench;
 mod ci;
 mod criterion;
 mod process;
+mod python_sdk;
 mod test_summary;
 
 use std::process::ExitCode;
@@ -52,20 +54,27 @@ struct Cli {
 /// The tasks `cargo xtask` can run.
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Run every check CI runs: formatting, clippy, tests and doc tests.
+    /// Run every check CI runs: formatting, clippy, tests, doc tests and the Python SDK tests.
     // The list of steps below mirrors `ci::steps`; a test checks that it names every one.
     #[command(
-        long_about = "Run every check CI runs: formatting, clippy, tests and doc tests.\n\n\
+        long_about = "Run every check CI runs: formatting, clippy, tests, doc tests and the Python SDK \
+        tests.\n\n\
         The steps, in order:\n  \
-          fmt        cargo fmt --all --check\n  \
-          clippy     cargo clippy --workspace --all-targets -- -D warnings\n  \
-          tests      cargo nextest run --workspace --no-fail-fast\n  \
-          doc tests  cargo test --workspace --doc\n\n\
+          fmt         cargo fmt --all --check\n  \
+          clippy      cargo clippy --workspace --all-targets -- -D warnings\n  \
+          tests       cargo nextest run --workspace --no-fail-fast\n  \
+          doc tests   cargo test --workspace --doc\n  \
+          python SDK  python -m pytest tests/sdk/python -q -p no:cacheprovider, against the \
+        emulator built by cargo build -p cosmolab-emulator\n\n\
         A failed step does not stop the run, so one run shows every problem. Each step prints a line \
         when it starts and one with its result and duration; the run ends with a summary table and \
         a last line `N passed, M failed`, counting test cases (a failed step without a failed test, \
         such as clippy, counts as one failure). The exit code is non-zero if any step failed.\n\n\
-        If cargo-nextest is missing, it is installed with `cargo install cargo-nextest --locked`.\n\n\
+        If cargo-nextest is missing, it is installed with `cargo install cargo-nextest --locked`. \
+        The Python SDK step needs Python 3.9+ with its venv module (it fails, with the command to \
+        install them, if they are missing); it keeps a virtual environment with the pinned \
+        requirements of tests/sdk/python/requirements.txt in <target-dir>/python-venv and rebuilds it \
+        when that file changes.\n\n\
         CI runs exactly this command (see .ci/run)."
     )]
     Ci,

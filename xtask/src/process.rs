@@ -1,6 +1,7 @@
 //! Running commands: the one place where xtask starts other programs.
 //!
-//! Every task is a sequence of `cargo …` invocations. Keeping them here means they all behave the same:
+//! Almost every task is a sequence of `cargo …` invocations (the Python SDK step also starts Python).
+//! Keeping them here means they all behave the same:
 //!
 //! - they run from the workspace root, whatever directory `cargo xtask` was typed in;
 //! - they use the `cargo` that started us (cargo puts its own path in the `CARGO` variable), so a
@@ -55,19 +56,26 @@ pub(crate) fn describe(command: &Command) -> String {
 /// The error for a program that could not be started at all, saying which one and what to check.
 fn spawn_error(command: &Command, error: io::Error) -> anyhow::Error {
     let program = Path::new(command.get_program());
-    // A bare name was looked up on PATH; a full path came from the `CARGO` variable.
-    let check = if program.components().count() > 1 {
-        format!(
+    let is_cargo = program.file_stem().is_some_and(|stem| stem == "cargo");
+    // A bare name was looked up on PATH; a full path came from the `CARGO` variable (for cargo) or
+    // from the step itself (a virtual environment's Python).
+    let check = match (program.components().count() > 1, is_cargo) {
+        (true, true) => format!(
             "that `{}` (from the CARGO variable) exists",
             program.display()
-        )
-    } else {
-        format!("that `{}` is installed and on your PATH", program.display())
+        ),
+        (true, false) => format!("that `{}` exists", program.display()),
+        (false, _) => format!("that `{}` is installed and on your PATH", program.display()),
     };
-    // Every program we start is cargo, which comes with a Rust toolchain.
+    // cargo comes with a Rust toolchain; the other programs (Python) have their own installation
+    // advice, given by the step that needs them.
+    let install = if is_cargo {
+        " (cargo comes with a Rust toolchain, installed with rustup: https://rustup.rs)"
+    } else {
+        ""
+    };
     anyhow!(
-        "could not start `{}`: {error}. Check {check} (cargo comes with a Rust toolchain, \
-         installed with rustup: https://rustup.rs).",
+        "could not start `{}`: {error}. Check {check}{install}.",
         describe(command)
     )
 }

@@ -7,10 +7,12 @@
 //!   `Summary [   1.234s] 42 tests run: 40 passed, 2 failed, 1 skipped`
 //! - **libtest** (which runs the doc tests) prints one line per crate, which we add up:
 //!   `test result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s`
+//! - **pytest** (which runs the Python SDK tests) ends with one line for the whole run:
+//!   `=== 25 passed, 1 failed, 2 errors in 3.21s ===` (without the `=` when run with `-q`)
 //!
 //! We parse text rather than a machine-readable format on purpose: nextest's JSON reporter is still
-//! experimental and libtest's JSON output needs a nightly compiler, while these lines have been stable
-//! for years. If a runner ever changes its wording, the parsers return `None` and the CI step is
+//! experimental, libtest's JSON output needs a nightly compiler and pytest's needs a plugin, while
+//! these lines have been stable for years. If a runner ever changes its wording, the parsers return `None` and the CI step is
 //! reported as failed (never as "0 tests, all fine"), and the unit tests below show the expected form.
 
 use std::ops::AddAssign;
@@ -99,6 +101,58 @@ pub(crate) fn parse_libtest_results(output: &str) -> Option<TestCounts> {
         *total.get_or_insert_with(TestCounts::default) += counts;
     }
     total
+}
+
+/// Finds pytest's closing line in `output` and reads its counts.
+///
+/// pytest names only what happened, in an order of its own, and pads the line with `=` unless run
+/// with `-q`:
+///
+/// ```text
+/// ============ 1 failed, 24 passed, 1 skipped, 2 warnings in 3.21s ============
+/// 25 passed in 63.20s (0:01:03)
+/// 1 error in 0.12s
+/// no tests ran in 0.01s
+/// ```
+///
+/// `failed` and `error`/`errors` (a fixture or a collection that failed) count as failures; `passed`
+/// as passes; the rest (`skipped`, `xfailed`, `xpassed`, `deselected`, `warnings`, …) as neither.
+/// "no tests ran" is read as zero and zero: the CI step, which also sees pytest's exit code, reports
+/// it as a failure.
+pub(crate) fn parse_pytest_summary(output: &str) -> Option<TestCounts> {
+    // Test output comes before the summary, and may contain anything: take the last line that has
+    // the summary's exact shape, `<items> in <seconds>s`.
+    output
+        .lines()
+        .rev()
+        .find_map(|line| parse_pytest_line(&strip_ansi(line)))
+}
+
+/// Reads one line as pytest's summary, or returns `None` if it is not one.
+fn parse_pytest_line(line: &str) -> Option<TestCounts> {
+    let line = line.trim().trim_matches('=').trim();
+    let (items, duration) = line.rsplit_once(" in ")?;
+    // `3.21s`, or `63.20s (0:01:03)` for runs over a minute.
+    let seconds = duration.split(' ').next()?.strip_suffix('s')?;
+    seconds.parse::<f64>().ok()?;
+
+    if items == "no tests ran" {
+        return Some(TestCounts::default());
+    }
+    let mut counts = TestCounts::default();
+    for item in items.split(", ") {
+        let (number, what) = item.split_once(' ')?;
+        let number: u64 = number.parse().ok()?;
+        match what {
+            "passed" => counts.passed += number,
+            "failed" | "error" | "errors" => counts.failed += number,
+            // Every other item is a word or two of lower-case letters; anything else means this
+            // line only looks like a summary (a test's own output, say).
+            _ if what.chars().all(|c| c.is_ascii_lowercase() || c == ' ') => {}
+            _ => return None,
+        }
+    }
+    Some(counts)
 }
 
 /// Removes every `( … )` group from `text`, keeping what is outside the parentheses.
@@ -230,6 +284,83 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; 
     fn libtest_without_result_is_none() {
         assert_eq!(
             parse_libtest_results("error: could not compile `cosmolab-model`"),
+            None
+        );
+    }
+
+    /// The tail of a real `pytest -q` run with a failure: the summary is the last line.
+    const PYTEST_QUIET_WITH_FAILURE: &str = "\
+..F......................                                                 [100%]
+=================================== FAILURES ===================================
+__________________ test_replace_with_a_stale_etag_is_412[http] __________________
+    assert raised.value.status_code == 412
+E   assert 409 == 412
+=========================== short test summary info ============================
+FAILED tests/sdk/python/test_items.py::test_replace_with_a_stale_etag_is_412[http]
+1 failed, 24 passed in 3.21s
+";
+
+    /// The quiet form, with a failure among passes, is read from the last line.
+    #[test]
+    fn pytest_quiet_summary_with_a_failure() {
+        assert_eq!(
+            parse_pytest_summary(PYTEST_QUIET_WITH_FAILURE),
+            Some(counts(24, 1))
+        );
+    }
+
+    /// The padded form, with every kind of item, in pytest's order.
+    #[test]
+    fn pytest_padded_summary_with_every_item() {
+        let line = "====== 2 failed, 40 passed, 3 skipped, 1 deselected, 1 xfailed, 1 xpassed, \
+                    5 warnings, 3 errors in 12.05s ======";
+        assert_eq!(parse_pytest_summary(line), Some(counts(40, 5)));
+    }
+
+    /// Errors alone (a fixture that could not start the emulator), singular and plural.
+    #[test]
+    fn pytest_errors_count_as_failures() {
+        assert_eq!(
+            parse_pytest_summary("=== 1 error in 0.12s ==="),
+            Some(counts(0, 1))
+        );
+        assert_eq!(
+            parse_pytest_summary("3 passed, 196 errors in 1.50s"),
+            Some(counts(3, 196))
+        );
+    }
+
+    /// A run over a minute adds the clock time in parentheses; one warning is singular.
+    #[test]
+    fn pytest_long_run_with_clock_time() {
+        let line = "===== 25 passed, 1 warning in 63.20s (0:01:03) =====";
+        assert_eq!(parse_pytest_summary(line), Some(counts(25, 0)));
+    }
+
+    /// "no tests ran" is read as zero tests (the CI step turns it into a failure).
+    #[test]
+    fn pytest_no_tests_ran() {
+        let output =
+            "\n============================ no tests ran in 0.01s =============================\n";
+        assert_eq!(parse_pytest_summary(output), Some(counts(0, 0)));
+    }
+
+    /// Colour codes, as pytest prints them with `--color=yes`, do not hide the counts.
+    #[test]
+    fn pytest_summary_with_colours() {
+        let line = "\u{1b}[31m\u{1b}[1m1 failed\u{1b}[0m, \u{1b}[32m2 passed\u{1b}[0m\u{1b}[31m in 0.30s\u{1b}[0m";
+        assert_eq!(parse_pytest_summary(line), Some(counts(2, 1)));
+    }
+
+    /// Output that only resembles a summary, or has none (pytest did not start), yields no counts.
+    #[test]
+    fn pytest_without_summary_is_none() {
+        assert_eq!(
+            parse_pytest_summary("/usr/bin/python: No module named pytest"),
+            None
+        );
+        assert_eq!(
+            parse_pytest_summary("retried 3 times in 2.5s\nwaited 10 seconds in 1s"),
             None
         );
     }

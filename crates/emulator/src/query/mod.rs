@@ -51,7 +51,9 @@
 //! - **Numbers** stay as stored; computed numbers are doubles, written as integers when whole.
 //! - **ORDER BY** orders across types (undefined < null < booleans < numbers < strings < arrays <
 //!   objects) and keeps documents that lack the property, first in ascending order.
-//! - **`NOT` binds tightly**, as in the service's grammar: `NOT c.a = 1` is `(NOT c.a) = 1`.
+//! - **Precedence follows the service's grammar**, which has two surprises: `NOT` binds tighter
+//!   than comparisons (`NOT c.a = 1` is `(NOT c.a) = 1`; write `NOT (c.a = 1)`), and `||` binds
+//!   looser than them (write `(c.a || "x") = "ax"`).
 //!
 //! ## Example
 //!

@@ -1,0 +1,68 @@
+"""The emulator's key-management API: what the Azure portal's "Keys" blade does for a real account.
+
+A real account's keys are listed and regenerated through Azure Resource Manager (``listKeys`` and
+``regenerateKey``), not through the Cosmos endpoint. cosmolab's emulator has no Resource Manager, so
+it offers the same two operations, with the same JSON shapes, under ``/_cosmolab``:
+
+- ``GET  /_cosmolab/keys``            → ``{"primaryMasterKey", "secondaryMasterKey",
+  "primaryReadonlyMasterKey", "secondaryReadonlyMasterKey"}``
+- ``POST /_cosmolab/keys/regenerate`` with ``{"keyKind": "primary" | "secondary" |
+  "primaryReadonly" | "secondaryReadonly"}`` → the new set of keys
+- ``GET  /_cosmolab/health``          → 200, without authentication
+
+Both key operations are signed exactly like a Cosmos request, with the resource type and link
+derived from the path by the usual rule (``hand_signed.resource_type_and_link``), and with the
+**current primary read-write key** (the role Resource Manager's own authentication plays for a real
+account). So ``GET /_cosmolab/keys`` (two segments, one resource) is signed as type ``_cosmolab``,
+link ``_cosmolab/keys``, and ``POST /_cosmolab/keys/regenerate`` (three segments, a feed) as type
+``regenerate``, link ``_cosmolab/keys``.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+import hand_signed
+
+#: The names of the four keys in a ``listKeys`` answer, and the ``keyKind`` that regenerates each.
+KEY_FIELDS_BY_KIND = {
+    "primary": "primaryMasterKey",
+    "secondary": "secondaryMasterKey",
+    "primaryReadonly": "primaryReadonlyMasterKey",
+    "secondaryReadonly": "secondaryReadonlyMasterKey",
+}
+
+
+def list_keys_reply(endpoint: str, *, signed_with: str) -> hand_signed.Reply:
+    """``GET /_cosmolab/keys``, signed with ``signed_with``; the raw reply, for tests of refusals."""
+    return hand_signed.send(endpoint, "GET", "/_cosmolab/keys", key=signed_with)
+
+
+def regenerate_key_reply(endpoint: str, key_kind: str, *, signed_with: str) -> hand_signed.Reply:
+    """``POST /_cosmolab/keys/regenerate`` for ``key_kind``, signed with ``signed_with``; the raw reply."""
+    return hand_signed.send(endpoint, "POST", "/_cosmolab/keys/regenerate", key=signed_with, body={"keyKind": key_kind})
+
+
+def list_keys(endpoint: str, *, signed_with: str) -> Dict[str, str]:
+    """The account's four keys, as Resource Manager's ``listKeys`` returns them."""
+    return _expect_keys(list_keys_reply(endpoint, signed_with=signed_with), "GET /_cosmolab/keys")
+
+
+def regenerate_key(endpoint: str, key_kind: str, *, signed_with: str) -> Dict[str, str]:
+    """Replaces one key with a new random one and returns all four keys afterwards."""
+    reply = regenerate_key_reply(endpoint, key_kind, signed_with=signed_with)
+    return _expect_keys(reply, f"POST /_cosmolab/keys/regenerate {key_kind}")
+
+
+def health(endpoint: str) -> hand_signed.Reply:
+    """``GET /_cosmolab/health``, sent with no ``Authorization`` header at all."""
+    return hand_signed.send(endpoint, "GET", "/_cosmolab/health", authorization=None)
+
+
+def _expect_keys(reply: hand_signed.Reply, what: str) -> Dict[str, str]:
+    """The keys in a successful reply; anything else is an assertion error that shows the reply."""
+    reason: Optional[str] = reply.header("x-cosmolab-deny-reason")
+    assert reply.status == 200, f"{what} answered {reply.status} ({reason or 'no deny reason'}): {reply.body}"
+    keys = reply.json()
+    assert set(keys) == set(KEY_FIELDS_BY_KIND.values()), f"{what} answered unexpected fields: {keys}"
+    return keys

@@ -1,0 +1,137 @@
+"""Fixtures shared by the SDK tests: a running emulator, an SDK client on it, a fresh database.
+
+How the pieces fit:
+
+- ``scheme`` is ``http`` or ``https``. Every test that uses an emulator runs **once per scheme**, so
+  the whole suite proves the SDK works over plain http and over TLS (``--tls``, self-signed
+  certificate) alike. Test ids end in ``[http]`` or ``[https]``.
+- ``emulator`` is one emulator per scheme, started once for the whole session with known keys
+  (the well-known emulator key as primary, random keys for the other three). Tests share it, so each
+  one works in a database of its own (``database``), named after the test plus a random suffix.
+- ``private_emulator`` is an emulator of the test's own, for tests that change the account itself
+  (regenerating keys would break every other test sharing the emulator).
+- ``client`` is the official SDK's ``CosmosClient`` on the shared emulator, with the primary key.
+
+When a test fails, its report gets a section with what the emulator logged during that test.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Callable, Dict, Iterator, List
+
+import pytest
+from azure.cosmos import ContainerProxy, CosmosClient, DatabaseProxy, PartitionKey
+from azure.cosmos.exceptions import CosmosResourceNotFoundError
+
+from emulator_process import AccountKeys, Emulator, emulator_binary_from_environment, start_emulator
+
+#: Every emulator this session started, so failed tests can show the relevant part of their logs.
+_RUNNING_EMULATORS: List[Emulator] = []
+
+#: Where each test's setup found each emulator's log (emulator → byte offset).
+_LOG_BOOKMARKS = pytest.StashKey[Dict[int, int]]()
+
+
+@pytest.fixture(scope="session")
+def emulator_launcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Emulator]]:
+    """A function that starts an emulator for a scheme; all of them are stopped at the end of the session."""
+    started: List[Emulator] = []
+
+    def launch(scheme: str) -> Emulator:
+        problem = None
+        try:
+            binary = emulator_binary_from_environment()
+            workdir = tmp_path_factory.mktemp(f"emulator-{scheme}")
+            emulator = start_emulator(binary, scheme, AccountKeys.generate(), workdir)
+        except RuntimeError as error:
+            problem = str(error)
+        if problem is not None:
+            # The reason alone, instead of a traceback through the fixture machinery.
+            pytest.fail(problem, pytrace=False)
+        started.append(emulator)
+        _RUNNING_EMULATORS.append(emulator)
+        return emulator
+
+    yield launch
+    for emulator in started:
+        emulator.stop()
+        _RUNNING_EMULATORS.remove(emulator)
+
+
+@pytest.fixture(scope="session", params=["http", "https"])
+def scheme(request: pytest.FixtureRequest) -> str:
+    """The scheme the emulator serves: every test runs over plain http and over TLS."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def emulator(emulator_launcher: Callable[[str], Emulator], scheme: str) -> Emulator:
+    """The emulator the tests share (one per scheme), with the keys of ``AccountKeys.generate()``."""
+    return emulator_launcher(scheme)
+
+
+@pytest.fixture
+def private_emulator(emulator_launcher: Callable[[str], Emulator], scheme: str) -> Iterator[Emulator]:
+    """An emulator for this test alone, for tests that change the account (its keys)."""
+    emulator = emulator_launcher(scheme)
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def client(emulator: Emulator) -> Iterator[CosmosClient]:
+    """The official SDK's client on the shared emulator, signing with the primary (read-write) key."""
+    with CosmosClient(emulator.endpoint, credential=emulator.keys.primary) as cosmos_client:
+        yield cosmos_client
+
+
+@pytest.fixture
+def database_id(request: pytest.FixtureRequest) -> str:
+    """A database id no other test uses: the test's name and a random suffix."""
+    return f"{request.node.originalname}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def database(client: CosmosClient, database_id: str) -> Iterator[DatabaseProxy]:
+    """A new, empty database for this test, deleted afterwards."""
+    created = client.create_database(database_id)
+    yield created
+    try:
+        client.delete_database(database_id)
+    except CosmosResourceNotFoundError:
+        pass  # the test deleted it itself
+
+
+@pytest.fixture
+def container(database: DatabaseProxy) -> ContainerProxy:
+    """A new, empty container ``items`` in this test's database, partitioned on ``/pk``."""
+    return database.create_container(id="items", partition_key=PartitionKey(path="/pk"))
+
+
+# ------------------------------------------------------------------------------------------------
+# Emulator logs in failure reports
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """Bookmarks each running emulator's log before the test, to show only this test's part of it."""
+    item.stash[_LOG_BOOKMARKS] = {id(emulator): emulator.log_size() for emulator in _RUNNING_EMULATORS}
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Adds the emulators' log lines of a failed test to its report."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    bookmarks = item.stash.get(_LOG_BOOKMARKS, {})
+    funcargs = getattr(item, "funcargs", {})
+    emulators = [value for value in funcargs.values() if isinstance(value, Emulator)]
+    for emulator in emulators:
+        # An emulator started during this test's setup has no bookmark: all of its log is this test's.
+        log = emulator.log_since(bookmarks.get(id(emulator), 0))
+        report.sections.append((f"emulator log ({emulator.endpoint})", log or "(nothing logged)"))

@@ -1,0 +1,212 @@
+"""Starting and stopping ``cosmolab-emulator`` for the tests, as a real process on a real port.
+
+The suite proves that Microsoft's unmodified Python SDK works against our emulator, so it runs the
+emulator exactly as a trainee would: the built binary (``COSMOLAB_EMULATOR_BIN``), bound to
+``127.0.0.1`` on port 0 (any free port, so parallel runs never collide), with every key given on the
+command line so the tests know them all.
+
+The emulator announces that it accepts requests with one line on standard output,
+``cosmolab-emulator ready at <endpoint>``; its logs go to standard error. We read standard output on
+a background thread (so the pipe never fills up and blocks the emulator) and send standard error to
+a file, whose tail goes into the error when the emulator does not start, and into the report of a
+failed test (see ``conftest.py``).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import queue
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional
+
+#: The key every Cosmos DB emulator ships with (Microsoft's, published in its documentation). The
+#: suite uses it as the primary key, the way a developer's first program does.
+WELL_KNOWN_EMULATOR_KEY = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="
+
+#: How long the emulator may take to print its ready line: generous, since CI machines are slow.
+READY_TIMEOUT_SECONDS = 30.0
+
+#: How long it may take to stop after SIGTERM before it is killed.
+STOP_TIMEOUT_SECONDS = 10.0
+
+READY_LINE = re.compile(r"cosmolab-emulator ready at (\S+)")
+
+#: Terminal colour codes (`ESC [ … m`), removed from the log before it is shown in a report.
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def random_key() -> str:
+    """A new account key: 64 random bytes in base64, the shape of a real account's keys."""
+    return base64.b64encode(secrets.token_bytes(64)).decode("ascii")
+
+
+@dataclass(frozen=True)
+class AccountKeys:
+    """The four keys of an account: two read-write (master) keys and two read-only keys."""
+
+    primary: str
+    secondary: str
+    primary_readonly: str
+    secondary_readonly: str
+
+    @staticmethod
+    def generate() -> "AccountKeys":
+        """The well-known key as primary, and fresh random keys for the other three."""
+        return AccountKeys(WELL_KNOWN_EMULATOR_KEY, random_key(), random_key(), random_key())
+
+
+class Emulator:
+    """One running emulator: where it listens, the keys it started with, and its log."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen,
+        endpoint: str,
+        keys: AccountKeys,
+        log_path: Path,
+        cert_file: Optional[Path],
+    ) -> None:
+        self.process = process
+        #: The endpoint from the ready line, e.g. ``http://127.0.0.1:40123/``.
+        self.endpoint = endpoint
+        #: The keys given on the command line (the admin API may have changed them since).
+        self.keys = keys
+        #: Where the emulator's standard error (its log) is written.
+        self.log_path = log_path
+        #: With ``--tls``, the file the self-signed certificate was written to.
+        self.cert_file = cert_file
+
+    @property
+    def scheme(self) -> str:
+        """``http`` or ``https``."""
+        return self.endpoint.split("://", 1)[0]
+
+    def log_size(self) -> int:
+        """How many bytes of log there are so far (a bookmark for :meth:`log_since`)."""
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def log_since(self, offset: int, max_lines: int = 60) -> str:
+        """The last ``max_lines`` lines the emulator logged after the bookmark ``offset``."""
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(offset)
+                text = log.read().decode("utf-8", errors="replace")
+        except OSError as error:
+            return f"(could not read {self.log_path}: {error})"
+        lines = ANSI_ESCAPE.sub("", text).splitlines()
+        skipped = len(lines) - max_lines
+        shown = "\n".join(lines[-max_lines:])
+        return f"(… {skipped} earlier lines in {self.log_path})\n{shown}" if skipped > 0 else shown
+
+    def stop(self) -> None:
+        """Asks the emulator to stop (SIGTERM, as `docker stop` would), and kills it if it does not."""
+        if self.process.poll() is not None:
+            return
+        if sys.platform == "win32":
+            self.process.terminate()
+        else:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_emulator(binary: str, scheme: str, keys: AccountKeys, workdir: Path) -> Emulator:
+    """Starts the emulator and returns once it has printed its ready line.
+
+    Raises ``RuntimeError`` with the emulator's log if it exits or stays silent instead.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    log_path = workdir / "emulator.stderr.log"
+    command: List[str] = [
+        binary,
+        "--bind", "127.0.0.1",
+        "--port", "0",
+        "--primary-key", keys.primary,
+        "--secondary-key", keys.secondary,
+        "--primary-readonly-key", keys.primary_readonly,
+        "--secondary-readonly-key", keys.secondary_readonly,
+    ]  # fmt: skip
+    cert_file: Optional[Path] = None
+    if scheme == "https":
+        cert_file = workdir / "emulator-cert.pem"
+        command += ["--tls", "--cert-file", str(cert_file)]
+
+    with log_path.open("wb") as log:
+        # The child keeps its own copy of the log file's descriptor; ours can close at once.
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+
+    endpoints: "queue.Queue[str]" = queue.Queue()
+    threading.Thread(target=_watch_stdout, args=(process, endpoints), daemon=True).start()
+
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while True:
+        try:
+            endpoint = endpoints.get(timeout=0.1)
+            return Emulator(process, endpoint, keys, log_path, cert_file)
+        except queue.Empty:
+            pass
+        if process.poll() is not None:
+            problem = f"exited with code {process.returncode} before printing its ready line"
+            break
+        if time.monotonic() > deadline:
+            problem = f"printed no ready line within {READY_TIMEOUT_SECONDS:.0f} s"
+            process.kill()
+            process.wait()
+            break
+
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    shown_command = " ".join(command[:3]) + " … (keys elided)"
+    raise RuntimeError(
+        f"cosmolab-emulator {problem} (expected a line 'cosmolab-emulator ready at <endpoint>' on stdout).\n"
+        f"command: {shown_command}\n"
+        f"its stderr ({log_path}):\n{log[-4000:] or '(empty)'}"
+    )
+
+
+def _watch_stdout(process: subprocess.Popen, endpoints: "queue.Queue[str]") -> None:
+    """Reports the endpoint of the ready line, then keeps reading so the emulator never blocks on stdout."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        match = READY_LINE.search(line)
+        if match:
+            endpoints.put(match.group(1))
+
+
+def emulator_binary_from_environment() -> str:
+    """The emulator binary named by ``COSMOLAB_EMULATOR_BIN``; a clear error if it is unset or wrong."""
+    value = os.environ.get("COSMOLAB_EMULATOR_BIN")
+    how = (
+        "Build it with `cargo build -p cosmolab-emulator --bin cosmolab-emulator` and set "
+        "COSMOLAB_EMULATOR_BIN=<target-dir>/debug/cosmolab-emulator, or run `cargo xtask ci`, which does both."
+    )
+    if not value:
+        raise RuntimeError(f"COSMOLAB_EMULATOR_BIN is not set: the SDK tests need the emulator binary. {how}")
+    binary = Path(value).resolve()
+    if not binary.is_file():
+        raise RuntimeError(f"COSMOLAB_EMULATOR_BIN={value} does not name a file. {how}")
+    if not os.access(binary, os.X_OK):
+        raise RuntimeError(f"COSMOLAB_EMULATOR_BIN={value} is not executable. {how}")
+    return str(binary)
