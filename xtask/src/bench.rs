@@ -4,14 +4,20 @@
 //! doing, so a missed goal is printed as a clear verdict for a person to judge, and the command still
 //! succeeds. It fails only when the benchmark itself cannot be built or run, or leaves no results.
 //!
-//! Each benchmark is one function here that runs `cargo bench` for its crate, reads criterion's
-//! results (see [`crate::criterion`]) and prints them. Goals are mostly ratios against a baseline
-//! measured in the same run ("our signing costs at most 1.3× a bare HMAC"), because a ratio means the
-//! same on a laptop and on a CI machine while absolute times do not; [`ratio_report`] prints them all
-//! the same way.
+//! Each benchmark is one function here that runs `cargo bench` for its crate, reads the results
+//! back — criterion's (see [`crate::criterion`]), or a JSON summary the benchmark writes itself —
+//! and prints them. Goals are mostly ratios against a baseline measured in the same run ("our
+//! signing costs at most 1.3× a bare HMAC"), because a ratio means the same on a laptop and on a CI
+//! machine while absolute times do not; [`ratio_report`] prints them all the same way, and every
+//! verdict line comes from [`Goal::verdict`].
 
-use anyhow::{Result, bail};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
+use serde::Deserialize;
 
 use crate::criterion::{self, Measurement};
 use crate::process::{self, cargo};
@@ -21,6 +27,9 @@ use crate::process::{self, cargo};
 pub(crate) enum Bench {
     /// Request signing: cosmolab's signature against a bare HMAC-SHA256 (goal: ratio ≤ 1.3).
     Signing,
+    /// The emulator binary: cold start (≤ 100 ms), idle memory (≤ 20 MB), point reads against a
+    /// bare axum server (≥ 0.6×) and resource-token reads against master-key reads (≤ 1.1× the cost).
+    Emulator,
     /// Every benchmark, one after the other.
     All,
 }
@@ -35,17 +44,23 @@ struct Benchmark {
 
 /// Every benchmark that `all` runs, in order.
 ///
-/// Later issues add theirs here (and a variant to [`Bench`]): `emulator`, `labs`, `container` and
-/// `load`.
-const BENCHMARKS: &[Benchmark] = &[Benchmark {
-    name: "signing",
-    run: signing,
-}];
+/// Later issues add theirs here (and a variant to [`Bench`]): `labs`, `container` and `load`.
+const BENCHMARKS: &[Benchmark] = &[
+    Benchmark {
+        name: "signing",
+        run: signing,
+    },
+    Benchmark {
+        name: "emulator",
+        run: emulator,
+    },
+];
 
 /// Runs the chosen benchmark, or all of them.
 pub(crate) fn run(bench: Bench) -> Result<()> {
     match bench {
         Bench::Signing => signing(),
+        Bench::Emulator => emulator(),
         Bench::All => {
             // Like `cargo xtask ci`, keep going after a benchmark that cannot run, then say which.
             let mut failed = Vec::new();
@@ -101,6 +116,234 @@ fn signing() -> Result<()> {
     Ok(())
 }
 
+/// The emulator's goals, as the issues that asked for the benchmark set them.
+mod emulator_goals {
+    use super::Goal;
+
+    /// Spawn → first authenticated 200, median of the starts, in milliseconds.
+    pub(super) const COLD_START_MS: Goal = Goal::AtMost(100.0);
+    /// Resident memory of an idle emulator, in megabytes.
+    pub(super) const IDLE_RSS_MB: Goal = Goal::AtMost(20.0);
+    /// Master-key point reads per second, as a fraction of the bare axum server's.
+    pub(super) const THROUGHPUT_RATIO: Goal = Goal::AtLeast(0.6);
+    /// What a resource-token read costs, as a multiple of a master-key read.
+    pub(super) const TOKEN_COST_RATIO: Goal = Goal::AtMost(1.1);
+}
+
+/// The environment variable that tells the emulator benchmark where to write its summary.
+const SUMMARY_VARIABLE: &str = "COSMOLAB_BENCH_SUMMARY";
+
+/// The emulator benchmark of `cosmolab-emulator` (`crates/emulator/benches/emulator.rs`).
+///
+/// It is not a criterion benchmark: it starts the emulator binary as a separate process, times its
+/// start, reads its memory and drives it with a load generator, then writes its figures to a JSON
+/// summary. We tell it where (an absolute path, so the benchmark need not guess the target
+/// directory), read the summary back and judge each figure against its goal.
+fn emulator() -> Result<()> {
+    let summary_path = emulator_summary_path(&process::target_dir()?);
+    // A summary left by an earlier run must never pass for this one's.
+    match fs::remove_file(&summary_path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => {
+            return Err(error).with_context(|| format!("removing {}", summary_path.display()));
+        }
+        _ => {}
+    }
+
+    let mut command = cargo(["bench", "-p", "cosmolab-emulator", "--bench", "emulator"]);
+    command.env(SUMMARY_VARIABLE, &summary_path);
+    let status = process::run(&mut command)?;
+    if !status.success() {
+        bail!(
+            "the emulator benchmark did not run to the end (see its output above); reproduce with \
+             `cargo bench -p cosmolab-emulator --bench emulator`"
+        );
+    }
+
+    let json = fs::read_to_string(&summary_path).with_context(|| {
+        format!(
+            "the emulator benchmark finished but left no summary at {}",
+            summary_path.display()
+        )
+    })?;
+    let summary = parse_emulator_summary(&json)
+        .with_context(|| format!("reading {}", summary_path.display()))?;
+    println!("\nemulator benchmark");
+    print!("{}", emulator_report(&summary));
+    Ok(())
+}
+
+/// Where the emulator benchmark writes its summary: `<target-dir>/cosmolab-bench/emulator.json`.
+fn emulator_summary_path(target_dir: &Path) -> PathBuf {
+    target_dir.join("cosmolab-bench").join("emulator.json")
+}
+
+/// The JSON summary the emulator benchmark writes (only the fields we read).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct EmulatorSummary {
+    /// Spawn → first authenticated 200, in milliseconds.
+    cold_start_ms: ColdStart,
+    /// Resident memory of the idle emulator in megabytes; absent where there is no `/proc`.
+    idle_rss_mb: Option<f64>,
+    /// Point-read throughput of the three configurations.
+    point_reads: PointReads,
+}
+
+/// The cold-start figures.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct ColdStart {
+    /// The median start, which the goal judges: one slow start is noise, a slow median is not.
+    median: f64,
+    /// The slowest start, shown beside it.
+    max: f64,
+    /// Every start (we only count them).
+    samples: Vec<f64>,
+}
+
+/// The point-read figures and the conditions they were measured in.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct PointReads {
+    /// Requests in flight at once.
+    concurrency: usize,
+    /// Seconds counted per run.
+    duration_s: f64,
+    /// Runs per configuration.
+    rounds: usize,
+    /// Size of the document read, in bytes.
+    document_bytes: usize,
+    /// A bare axum handler returning the same bytes: the baseline.
+    bare_axum: ServerFigures,
+    /// The emulator, reads signed with the master key.
+    master_key: ServerFigures,
+    /// The emulator, reads carrying a resource token.
+    resource_token: ServerFigures,
+}
+
+/// What one configuration achieved.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct ServerFigures {
+    /// Reads per second.
+    rps: f64,
+    /// CPU time of the server process per read, in µs (for information; no goal).
+    server_cpu_us_per_read: Option<f64>,
+}
+
+/// Reads the emulator benchmark's JSON summary.
+fn parse_emulator_summary(json: &str) -> Result<EmulatorSummary> {
+    serde_json::from_str(json).context(
+        "expected the emulator benchmark's summary: cold_start_ms, idle_rss_mb and point_reads",
+    )
+}
+
+/// The emulator's four figures, each with its verdict, and the CPU figures for information.
+///
+/// ```text
+/// cold start, spawn → first authenticated 200 (10 runs)
+///   median  3.6 ms
+///   max     9.5 ms
+/// verdict: goal met (median 3.6 ms ≤ 100 ms)
+/// …
+/// ```
+fn emulator_report(summary: &EmulatorSummary) -> String {
+    use emulator_goals::*;
+    let mut report = String::new();
+
+    let cold = &summary.cold_start_ms;
+    report.push_str(&format!(
+        "cold start, spawn → first authenticated 200 ({} runs)\n  median  {:.1} ms\n  max     {:.1} ms\n",
+        cold.samples.len(),
+        cold.median,
+        cold.max
+    ));
+    report.push_str(&COLD_START_MS.verdict(
+        cold.median,
+        &format!("median {:.1} ms", cold.median),
+        " ms",
+    ));
+
+    report.push_str("\nidle memory (RSS), after one request\n");
+    match summary.idle_rss_mb {
+        Some(mb) => {
+            report.push_str(&format!("  VmRSS   {mb:.1} MB\n"));
+            report.push_str(&IDLE_RSS_MB.verdict(mb, &format!("{mb:.1} MB"), " MB"));
+        }
+        None => report.push_str("verdict: not measured (it needs Linux's /proc)\n"),
+    }
+
+    let reads = &summary.point_reads;
+    report.push_str(&format!(
+        "\npoint reads of a {}-byte document, {} concurrent, {} × {} s per configuration\n",
+        reads.document_bytes, reads.concurrency, reads.rounds, reads.duration_s
+    ));
+    report.push_str(&throughput_ratio_report(
+        "ratio",
+        ("emulator_master_key", reads.master_key.rps),
+        ("bare_axum", reads.bare_axum.rps),
+        THROUGHPUT_RATIO,
+    ));
+
+    // A read's cost is the inverse of the throughput, so "token reads cost ≤ 1.1× master-key
+    // reads" is "master-key throughput ≤ 1.1× token throughput".
+    report.push_str("\nresource-token reads against master-key reads (cost = 1 / throughput)\n");
+    report.push_str(&throughput_ratio_report(
+        "cost ratio",
+        ("master_key", reads.master_key.rps),
+        ("resource_token", reads.resource_token.rps),
+        TOKEN_COST_RATIO,
+    ));
+
+    // Throughput on a machine the load generator shares is partly the load generator's; the
+    // server's own CPU time per read is not, so show it beside the verdicts.
+    if let (Some(bare), Some(master), Some(token)) = (
+        reads.bare_axum.server_cpu_us_per_read,
+        reads.master_key.server_cpu_us_per_read,
+        reads.resource_token.server_cpu_us_per_read,
+    ) {
+        report.push_str(&format!(
+            "\nfor information, the server's CPU time per read (no goal):\n  \
+             bare_axum {bare:.1} µs, master_key {master:.1} µs, resource_token {token:.1} µs\n  \
+             emulator / bare {:.2}, resource_token / master_key {:.2}\n",
+            master / bare,
+            token / master
+        ));
+    }
+    report
+}
+
+/// Two throughputs and their ratio against `goal`, ending with a verdict line.
+///
+/// ```text
+///   emulator_master_key  28632 req/s
+///   bare_axum            32505 req/s
+///   ratio emulator_master_key / bare_axum = 0.88 (goal ≥ 0.6)
+/// verdict: goal met (0.88 ≥ 0.6)
+/// ```
+fn throughput_ratio_report(
+    ratio_name: &str,
+    numerator: (&str, f64),
+    denominator: (&str, f64),
+    goal: Goal,
+) -> String {
+    let width = numerator.0.len().max(denominator.0.len());
+    let mut report = String::new();
+    for (name, rps) in [numerator, denominator] {
+        report.push_str(&format!("  {name:<width$}  {rps:>9.0} req/s\n"));
+    }
+    if denominator.1 <= 0.0 {
+        report.push_str(&format!(
+            "verdict: cannot compare: {} measured {} req/s\n",
+            denominator.0, denominator.1
+        ));
+        return report;
+    }
+    let ratio = numerator.1 / denominator.1;
+    report.push_str(&format!(
+        "  {ratio_name} {} / {} = {ratio:.2} (goal {goal})\n",
+        numerator.0, denominator.0
+    ));
+    report.push_str(&goal.verdict(ratio, &format!("{ratio:.2}"), ""));
+    report
+}
+
 /// Describes `numerator / denominator` against the goal "at most `goal`", ending with a verdict line.
 ///
 /// ```text
@@ -133,18 +376,57 @@ pub(crate) fn ratio_report(
         ));
         return report;
     }
+    let goal = Goal::AtMost(goal);
     report.push_str(&format!(
-        "  ratio {} / {} = {ratio:.2} (goal ≤ {goal})\n",
+        "  ratio {} / {} = {ratio:.2} (goal {goal})\n",
         numerator.name, denominator.name
     ));
-    if ratio <= goal {
-        report.push_str(&format!("verdict: goal met ({ratio:.2} ≤ {goal})\n"));
-    } else {
-        report.push_str(&format!(
-            "verdict: goal MISSED ({ratio:.2} > {goal}); reported, not a failure\n"
-        ));
-    }
+    report.push_str(&goal.verdict(ratio, &format!("{ratio:.2}"), ""));
     report
+}
+
+/// Which side of its goal a figure must stay on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Goal {
+    /// The figure must not exceed this (a time, a memory size, a cost ratio).
+    AtMost(f64),
+    /// The figure must reach at least this (a throughput ratio).
+    AtLeast(f64),
+}
+
+impl Goal {
+    /// The verdict line for `value`, shown to the reader as `shown`, with `unit` after the goal.
+    ///
+    /// `verdict: goal met (1.21 ≤ 1.3)`, or `verdict: goal MISSED (0.41 < 0.6); reported, not a
+    /// failure`. The value is formatted by the caller, who knows how many digits it deserves; the
+    /// goal is printed as written in the code (`1.3`, `100`).
+    fn verdict(self, value: f64, shown: &str, unit: &str) -> String {
+        // A NaN compares false with everything: without this check it would read as "missed".
+        if !value.is_finite() {
+            return format!("verdict: cannot judge: the figure is {shown}\n");
+        }
+        let (met, limit, missed_sign) = match self {
+            Goal::AtMost(limit) => (value <= limit, limit, '>'),
+            Goal::AtLeast(limit) => (value >= limit, limit, '<'),
+        };
+        if met {
+            format!("verdict: goal met ({shown} {self}{unit})\n")
+        } else {
+            format!(
+                "verdict: goal MISSED ({shown} {missed_sign} {limit}{unit}); reported, not a failure\n"
+            )
+        }
+    }
+}
+
+impl std::fmt::Display for Goal {
+    /// `≤ 1.3` or `≥ 0.6`, as the reports write a goal.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Goal::AtMost(limit) => write!(f, "≤ {limit}"),
+            Goal::AtLeast(limit) => write!(f, "≥ {limit}"),
+        }
+    }
 }
 
 /// A time in nanoseconds, in the unit that keeps 3 significant digits readable (`812 ns`, `1.22 µs`).
@@ -202,6 +484,149 @@ mod tests {
         assert_eq!(
             report.lines().last(),
             Some("verdict: cannot compare: bare measured 0 ns")
+        );
+    }
+
+    /// A summary as the emulator benchmark writes it (`serde_json::to_string_pretty`), with a
+    /// field xtask does not read (`load_generator_cpu_us_per_read`), which must be ignored.
+    const EMULATOR_SUMMARY: &str = r#"{
+      "cold_start_ms": {"median": 3.6, "max": 9.5, "samples": [3.6, 9.5, 3.1, 3.7]},
+      "idle_rss_mb": 7.811072,
+      "point_reads": {
+        "concurrency": 32,
+        "duration_s": 5.0,
+        "rounds": 2,
+        "document_bytes": 1041,
+        "bare_axum": {"rps": 32505.0, "server_cpu_us_per_read": 14.4, "load_generator_cpu_us_per_read": 20.9},
+        "master_key": {"rps": 28632.0, "server_cpu_us_per_read": 17.8, "load_generator_cpu_us_per_read": 17.7},
+        "resource_token": {"rps": 26282.0, "server_cpu_us_per_read": 20.0, "load_generator_cpu_us_per_read": 18.0}
+      }
+    }"#;
+
+    /// Every figure of the summary is read, and unknown fields are skipped.
+    #[test]
+    fn emulator_summary_is_parsed() {
+        let summary = parse_emulator_summary(EMULATOR_SUMMARY).unwrap();
+        assert_eq!(summary.cold_start_ms.median, 3.6);
+        assert_eq!(summary.cold_start_ms.max, 9.5);
+        assert_eq!(summary.cold_start_ms.samples.len(), 4);
+        assert_eq!(summary.idle_rss_mb, Some(7.811072));
+        let reads = &summary.point_reads;
+        assert_eq!(
+            (reads.concurrency, reads.rounds, reads.document_bytes),
+            (32, 2, 1041)
+        );
+        assert_eq!(reads.bare_axum.rps, 32505.0);
+        assert_eq!(reads.master_key.server_cpu_us_per_read, Some(17.8));
+        assert_eq!(reads.resource_token.rps, 26282.0);
+    }
+
+    /// Where there is no `/proc`, memory and CPU times are `null`: that is not an error.
+    #[test]
+    fn emulator_summary_without_proc_figures_is_parsed() {
+        let json = EMULATOR_SUMMARY.replace("7.811072", "null").replace(
+            "\"server_cpu_us_per_read\": 17.8",
+            "\"server_cpu_us_per_read\": null",
+        );
+        let summary = parse_emulator_summary(&json).unwrap();
+        assert_eq!(summary.idle_rss_mb, None);
+        assert_eq!(summary.point_reads.master_key.server_cpu_us_per_read, None);
+        let report = emulator_report(&summary);
+        assert!(
+            report.contains("verdict: not measured (it needs Linux's /proc)"),
+            "{report}"
+        );
+        assert!(!report.contains("CPU time per read"), "{report}");
+    }
+
+    /// A summary without a figure is an error that says what a summary holds.
+    #[test]
+    fn emulator_summary_without_point_reads_is_an_error() {
+        let error = parse_emulator_summary(
+            r#"{"cold_start_ms": {"median": 1.0, "max": 1.0, "samples": []}, "idle_rss_mb": 1.0}"#,
+        )
+        .unwrap_err();
+        let message = format!("{error:#}");
+        assert!(message.contains("point_reads"), "{message}");
+    }
+
+    /// Within every goal: four figures, four "goal met" verdicts with the figures they judged.
+    #[test]
+    fn emulator_report_within_goals() {
+        let report = emulator_report(&parse_emulator_summary(EMULATOR_SUMMARY).unwrap());
+        let verdicts: Vec<&str> = report
+            .lines()
+            .filter(|line| line.starts_with("verdict:"))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                "verdict: goal met (median 3.6 ms ≤ 100 ms)",
+                "verdict: goal met (7.8 MB ≤ 20 MB)",
+                "verdict: goal met (0.88 ≥ 0.6)",
+                "verdict: goal met (1.09 ≤ 1.1)",
+            ],
+            "{report}"
+        );
+        assert!(report.contains("ratio emulator_master_key / bare_axum = 0.88 (goal ≥ 0.6)"));
+        assert!(report.contains("cost ratio master_key / resource_token = 1.09 (goal ≤ 1.1)"));
+        assert!(report.contains("emulator / bare 1.24, resource_token / master_key 1.12"));
+    }
+
+    /// Missed goals are reported as missed, in the direction of each goal, and not as failures.
+    #[test]
+    fn emulator_report_with_missed_goals() {
+        let json = EMULATOR_SUMMARY
+            .replace("\"median\": 3.6", "\"median\": 140.2")
+            .replace("7.811072", "25.5")
+            .replace("\"rps\": 28632.0", "\"rps\": 13000.0");
+        let report = emulator_report(&parse_emulator_summary(&json).unwrap());
+        let verdicts: Vec<&str> = report
+            .lines()
+            .filter(|line| line.starts_with("verdict:"))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                "verdict: goal MISSED (median 140.2 ms > 100 ms); reported, not a failure",
+                "verdict: goal MISSED (25.5 MB > 20 MB); reported, not a failure",
+                "verdict: goal MISSED (0.40 < 0.6); reported, not a failure",
+                "verdict: goal met (0.49 ≤ 1.1)",
+            ],
+            "{report}"
+        );
+    }
+
+    /// A baseline that served nothing cannot be compared against; the verdict says so.
+    #[test]
+    fn zero_throughput_baseline_cannot_be_compared() {
+        let report = throughput_ratio_report(
+            "ratio",
+            ("emulator", 100.0),
+            ("bare", 0.0),
+            Goal::AtLeast(0.6),
+        );
+        assert_eq!(
+            report.lines().last(),
+            Some("verdict: cannot compare: bare measured 0 req/s")
+        );
+    }
+
+    /// A figure that is not a number cannot be judged either way.
+    #[test]
+    fn a_nan_figure_cannot_be_judged() {
+        assert_eq!(
+            Goal::AtMost(100.0).verdict(f64::NAN, "median NaN ms", " ms"),
+            "verdict: cannot judge: the figure is median NaN ms\n"
+        );
+    }
+
+    /// The summary lives under the target directory, where `cargo clean` removes it.
+    #[test]
+    fn emulator_summary_is_under_the_target_dir() {
+        assert_eq!(
+            emulator_summary_path(Path::new("/t")),
+            Path::new("/t/cosmolab-bench/emulator.json")
         );
     }
 

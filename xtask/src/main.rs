@@ -43,7 +43,8 @@ use clap::{Parser, Subcommand};
     subcommand_value_name = "TASK",
     subcommand_help_heading = "Tasks",
     after_help = "Examples:\n  cargo xtask ci              every check, as CI runs them\n  \
-                  cargo xtask bench signing   the signing benchmark against its goal"
+                  cargo xtask bench signing   the signing benchmark against its goal\n  \
+                  cargo xtask bench emulator  the emulator's start, memory and throughput"
 )]
 struct Cli {
     /// The task to run.
@@ -81,7 +82,8 @@ enum Task {
     /// Run a benchmark and report its results against its goal.
     #[command(
         long_about = "Run a benchmark and report its results against its goal.\n\n\
-        Benchmarks run with `cargo bench` (criterion) and are reported, never asserted: a missed \
+        Benchmarks run with `cargo bench` (criterion, or a plain harness for whole-server \
+        measurements) and are reported, never asserted: a missed \
         goal is printed as a verdict line, and the command still succeeds. It fails only if the \
         benchmark cannot be built or run."
     )]

@@ -30,9 +30,18 @@ pub(crate) fn encode_header_value_into(value: &str, out: &mut String) {
     out.extend(utf8_percent_encode(value, HEADER_VALUE));
 }
 
-/// Percent-encodes a header value the way the official SDKs do.
-#[cfg(test)]
-fn encode_header_value(value: &str) -> String {
+/// Percent-encodes an `Authorization` header value the way the official SDKs do.
+///
+/// Clients need it to send a resource token, which travels percent-encoded
+/// (`type%3Dresource%26ver%3D1%26sig%3D…`), exactly like a master-key header.
+///
+/// ```
+/// assert_eq!(
+///     cosmolab_auth_signing::encode_header_value("type=resource&ver=1&sig=a+b/c=;"),
+///     "type%3Dresource%26ver%3D1%26sig%3Da%2Bb%2Fc%3D%3B"
+/// );
+/// ```
+pub fn encode_header_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len() * 3 / 2);
     encode_header_value_into(value, &mut out);
     out

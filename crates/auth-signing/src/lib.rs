@@ -72,6 +72,8 @@ pub mod address;
 pub mod authorization;
 pub mod date;
 mod encoding;
+
+pub use encoding::encode_header_value;
 pub mod key;
 pub mod master;
 pub mod resource_token;
