@@ -15,7 +15,8 @@
 //!
 //! - The **claims** ([`ResourceTokenClaims`]) say which permission the token came from, which user
 //!   holds it, which resource and partition key it opens, in which mode, when it was issued, when
-//!   it expires, and which generation of the signing key signed it.
+//!   it expires, which generation of the signing key signed it, and a unique token id (so that
+//!   every read of a permission yields a different token, as the service's do).
 //! - The **signature** is an HMAC over the payload *text* with one of the account's master keys.
 //!   Only the server knows that key, so a client cannot widen its scope or extend its lifetime:
 //!   any changed byte breaks the signature. A token signed by a key that has since been
@@ -74,6 +75,12 @@ pub struct ResourceTokenClaims {
     pub expires_at: u64,
     /// Which generation of the signing key signed it; regenerating the key increments it.
     pub key_generation: u32,
+    /// A value unique to this token (like a JWT's `jti`), chosen by the minter.
+    ///
+    /// The service mints a *new* token on every read of a permission; without this, two reads in
+    /// the same second would produce identical claims and so the identical token. It also lets an
+    /// audit log tell two tokens of the same permission apart.
+    pub token_id: String,
 }
 
 impl ResourceTokenClaims {
@@ -95,6 +102,7 @@ impl ResourceTokenClaims {
     ///     issued_at: 1_800_000_000,
     ///     expires_at: 1_800_003_600,
     ///     key_generation: 0,
+    ///     token_id: "5f0c7a0e-0001".into(),
     /// };
     /// let token = claims.mint(&key);
     /// assert!(token.expose_secret().starts_with("type=resource&ver=1&sig="));
@@ -252,6 +260,7 @@ mod tests {
             issued_at: 1_800_000_000,
             expires_at: 1_800_003_600,
             key_generation: 3,
+            token_id: "token-1".into(),
         }
     }
 

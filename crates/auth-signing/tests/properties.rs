@@ -23,9 +23,10 @@ fn any_claims() -> impl Strategy<Value = ResourceTokenClaims> {
         0u64..4_000_000_000,
         1u64..100_000,
         any::<u32>(),
+        "[a-f0-9-]{1,36}",
     )
         .prop_map(
-            |(user, container, partition, all, issued_at, lifetime, key_generation)| {
+            |(user, container, partition, all, issued_at, lifetime, key_generation, token_id)| {
                 ResourceTokenClaims {
                     permission: format!("dbs/db/users/{user}/permissions/p"),
                     user: format!("dbs/db/users/{user}"),
@@ -44,6 +45,7 @@ fn any_claims() -> impl Strategy<Value = ResourceTokenClaims> {
                     issued_at,
                     expires_at: issued_at + lifetime,
                     key_generation,
+                    token_id,
                 }
             },
         )

@@ -80,13 +80,32 @@ impl FeedItem for Permission {
 }
 
 /// The two permission modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Written as `All` and `Read`, as the REST reference spells them. Read without regard to case:
+/// the Python SDK's own constants (`documents.PermissionMode.All`) are the strings `"all"` and
+/// `"read"`, and the service accepts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum PermissionMode {
     /// Read, write and delete the resource and everything below it; also needed to run a stored
     /// procedure.
     All,
     /// Read only: point reads, queries and feeds.
     Read,
+}
+
+impl<'de> Deserialize<'de> for PermissionMode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text.eq_ignore_ascii_case("all") {
+            Ok(Self::All)
+        } else if text.eq_ignore_ascii_case("read") {
+            Ok(Self::Read)
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "unknown permission mode {text:?}: expected \"All\" or \"Read\""
+            )))
+        }
+    }
 }
 
 impl PermissionMode {

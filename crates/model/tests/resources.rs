@@ -440,3 +440,24 @@ fn error_codes_map_to_and_from_statuses() {
         assert_eq!(error_code_name(status), None, "status {status}");
     }
 }
+
+/// The Python SDK's own constants are the lower-case strings "all" and "read"; they are read as
+/// the modes, and written back in the REST reference's spelling.
+#[test]
+fn permission_modes_are_read_without_regard_to_case() {
+    use cosmolab_model::{Permission, PermissionMode};
+    for (text, mode) in [
+        ("all", PermissionMode::All),
+        ("READ", PermissionMode::Read),
+        ("Read", PermissionMode::Read),
+    ] {
+        let permission: Permission = serde_json::from_value(serde_json::json!({
+            "id": "p", "permissionMode": text, "resource": "dbs/d/colls/c"
+        }))
+        .unwrap();
+        assert_eq!(permission.permission_mode, mode);
+    }
+    let json = serde_json::to_value(PermissionMode::All).unwrap();
+    assert_eq!(json, "All");
+    assert!(serde_json::from_value::<PermissionMode>(serde_json::json!("write")).is_err());
+}

@@ -9,13 +9,18 @@ it offers the same two operations, with the same JSON shapes, under ``/_cosmolab
 - ``POST /_cosmolab/keys/regenerate`` with ``{"keyKind": "primary" | "secondary" |
   "primaryReadonly" | "secondaryReadonly"}`` → the new set of keys
 - ``GET  /_cosmolab/health``          → 200, without authentication
+- ``POST /_cosmolab/clock/advance`` with ``{"seconds": N}`` → ``{"offsetSeconds": total}``: moves
+  the clock that resource-token lifetimes are minted and checked against forward by ``N`` seconds
+  (``x-ms-date`` keeps being checked against real time). Only an emulator started with
+  ``--enable-time-travel`` has it (404 otherwise); Azure has nothing like it.
 
-Both key operations are signed exactly like a Cosmos request, with the resource type and link
+The key and clock operations are signed exactly like a Cosmos request, with the resource type and link
 derived from the path by the usual rule (``hand_signed.resource_type_and_link``), and with the
 **current primary read-write key** (the role Resource Manager's own authentication plays for a real
 account). So ``GET /_cosmolab/keys`` (two segments, one resource) is signed as type ``_cosmolab``,
 link ``_cosmolab/keys``, and ``POST /_cosmolab/keys/regenerate`` (three segments, a feed) as type
-``regenerate``, link ``_cosmolab/keys``.
+``regenerate``, link ``_cosmolab/keys``; ``POST /_cosmolab/clock/advance`` as type ``advance``, link
+``_cosmolab/clock``.
 """
 
 from __future__ import annotations
@@ -52,6 +57,26 @@ def regenerate_key(endpoint: str, key_kind: str, *, signed_with: str) -> Dict[st
     """Replaces one key with a new random one and returns all four keys afterwards."""
     reply = regenerate_key_reply(endpoint, key_kind, signed_with=signed_with)
     return _expect_keys(reply, f"POST /_cosmolab/keys/regenerate {key_kind}")
+
+
+def advance_clock_reply(endpoint: str, seconds: int, *, signed_with: str) -> hand_signed.Reply:
+    """``POST /_cosmolab/clock/advance`` by ``seconds``, signed with ``signed_with``; the raw reply."""
+    return hand_signed.send(
+        endpoint, "POST", "/_cosmolab/clock/advance", key=signed_with, body={"seconds": seconds}
+    )
+
+
+def advance_clock(endpoint: str, seconds: int, *, signed_with: str) -> int:
+    """Moves the emulator's token clock forward by ``seconds``; returns how far ahead it now is in total.
+
+    Needs an emulator started with ``--enable-time-travel`` (the ``time_travel_emulator`` fixture).
+    """
+    reply = advance_clock_reply(endpoint, seconds, signed_with=signed_with)
+    reason: Optional[str] = reply.header("x-cosmolab-deny-reason")
+    assert reply.status == 200, (
+        f"POST /_cosmolab/clock/advance answered {reply.status} ({reason or 'no deny reason'}): {reply.body}"
+    )
+    return reply.json()["offsetSeconds"]
 
 
 def health(endpoint: str) -> hand_signed.Reply:

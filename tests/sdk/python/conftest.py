@@ -10,7 +10,12 @@ How the pieces fit:
   one works in a database of its own (``database``), named after the test plus a random suffix.
 - ``private_emulator`` is an emulator of the test's own, for tests that change the account itself
   (regenerating keys would break every other test sharing the emulator).
+- ``time_travel_emulator`` is an emulator of the test's own started with ``--enable-time-travel``,
+  whose token clock ``admin_api.advance_clock`` moves forward (the clock never goes back, so no
+  other test may share it). The shared emulators keep time travel disabled.
 - ``client`` is the official SDK's ``CosmosClient`` on the shared emulator, with the primary key.
+- ``token_client`` opens SDK clients that hold **resource tokens** instead of a key, the way an
+  application handed tokens by a mid-tier service builds them: ``token_client(emulator, {link: token})``.
 
 When a test fails, its report gets a section with what the emulator logged during that test.
 """
@@ -18,7 +23,7 @@ When a test fails, its report gets a section with what the emulator logged durin
 from __future__ import annotations
 
 import uuid
-from typing import Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Mapping
 
 import pytest
 from azure.cosmos import ContainerProxy, CosmosClient, DatabaseProxy, PartitionKey
@@ -34,16 +39,19 @@ _LOG_BOOKMARKS = pytest.StashKey[Dict[int, int]]()
 
 
 @pytest.fixture(scope="session")
-def emulator_launcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Emulator]]:
-    """A function that starts an emulator for a scheme; all of them are stopped at the end of the session."""
+def emulator_launcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Emulator]]:
+    """A function that starts an emulator for a scheme; all of them are stopped at the end of the session.
+
+    ``launch(scheme, time_travel=True)`` starts it with ``--enable-time-travel``.
+    """
     started: List[Emulator] = []
 
-    def launch(scheme: str) -> Emulator:
+    def launch(scheme: str, *, time_travel: bool = False) -> Emulator:
         problem = None
         try:
             binary = emulator_binary_from_environment()
             workdir = tmp_path_factory.mktemp(f"emulator-{scheme}")
-            emulator = start_emulator(binary, scheme, AccountKeys.generate(), workdir)
+            emulator = start_emulator(binary, scheme, AccountKeys.generate(), workdir, time_travel=time_travel)
         except RuntimeError as error:
             problem = str(error)
         if problem is not None:
@@ -72,9 +80,21 @@ def emulator(emulator_launcher: Callable[[str], Emulator], scheme: str) -> Emula
 
 
 @pytest.fixture
-def private_emulator(emulator_launcher: Callable[[str], Emulator], scheme: str) -> Iterator[Emulator]:
+def private_emulator(emulator_launcher: Callable[..., Emulator], scheme: str) -> Iterator[Emulator]:
     """An emulator for this test alone, for tests that change the account (its keys)."""
     emulator = emulator_launcher(scheme)
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def time_travel_emulator(emulator_launcher: Callable[..., Emulator], scheme: str) -> Iterator[Emulator]:
+    """An emulator for this test alone, started with ``--enable-time-travel``.
+
+    Its token clock can be moved forward with ``admin_api.advance_clock``, to expire resource
+    tokens without waiting. The clock never goes back, so such an emulator is never shared.
+    """
+    emulator = emulator_launcher(scheme, time_travel=True)
     yield emulator
     emulator.stop()
 
@@ -84,6 +104,26 @@ def client(emulator: Emulator) -> Iterator[CosmosClient]:
     """The official SDK's client on the shared emulator, signing with the primary (read-write) key."""
     with CosmosClient(emulator.endpoint, credential=emulator.keys.primary) as cosmos_client:
         yield cosmos_client
+
+
+@pytest.fixture
+def token_client() -> Iterator[Callable[[Emulator, Mapping[str, Any]], CosmosClient]]:
+    """Opens SDK clients that authenticate with resource tokens; all are closed after the test.
+
+    ``token_client(emulator, {"dbs/db/colls/c": token})`` is ``CosmosClient(endpoint, tokens)``: a
+    dict credential is taken by the SDK as resource tokens, keyed by **full resource links**
+    (protocol.md §6). Building the client already sends ``GET /`` with the first token.
+    """
+    opened: List[CosmosClient] = []
+
+    def open_client(emulator: Emulator, tokens: Mapping[str, Any]) -> CosmosClient:
+        cosmos_client = CosmosClient(emulator.endpoint, credential=dict(tokens))
+        opened.append(cosmos_client)
+        return cosmos_client
+
+    yield open_client
+    for cosmos_client in opened:
+        cosmos_client.close()
 
 
 @pytest.fixture

@@ -74,6 +74,7 @@ class Emulator:
         keys: AccountKeys,
         log_path: Path,
         cert_file: Optional[Path],
+        time_travel: bool = False,
     ) -> None:
         self.process = process
         #: The endpoint from the ready line, e.g. ``http://127.0.0.1:40123/``.
@@ -84,6 +85,8 @@ class Emulator:
         self.log_path = log_path
         #: With ``--tls``, the file the self-signed certificate was written to.
         self.cert_file = cert_file
+        #: Whether it was started with ``--enable-time-travel`` (``admin_api.advance_clock`` works).
+        self.time_travel = time_travel
 
     @property
     def scheme(self) -> str:
@@ -125,8 +128,15 @@ class Emulator:
             self.process.wait()
 
 
-def start_emulator(binary: str, scheme: str, keys: AccountKeys, workdir: Path) -> Emulator:
+def start_emulator(
+    binary: str, scheme: str, keys: AccountKeys, workdir: Path, *, time_travel: bool = False
+) -> Emulator:
     """Starts the emulator and returns once it has printed its ready line.
+
+    With ``time_travel``, the emulator is started with ``--enable-time-travel``, which enables
+    ``POST /_cosmolab/clock/advance``: the clock resource-token lifetimes are minted and checked
+    against can then be moved forward (``admin_api.advance_clock``), so a test can see a token
+    expire without waiting for it.
 
     Raises ``RuntimeError`` with the emulator's log if it exits or stays silent instead.
     """
@@ -145,6 +155,8 @@ def start_emulator(binary: str, scheme: str, keys: AccountKeys, workdir: Path) -
     if scheme == "https":
         cert_file = workdir / "emulator-cert.pem"
         command += ["--tls", "--cert-file", str(cert_file)]
+    if time_travel:
+        command.append("--enable-time-travel")
 
     with log_path.open("wb") as log:
         # The child keeps its own copy of the log file's descriptor; ours can close at once.
@@ -165,7 +177,7 @@ def start_emulator(binary: str, scheme: str, keys: AccountKeys, workdir: Path) -
     while True:
         try:
             endpoint = endpoints.get(timeout=0.1)
-            return Emulator(process, endpoint, keys, log_path, cert_file)
+            return Emulator(process, endpoint, keys, log_path, cert_file, time_travel)
         except queue.Empty:
             pass
         if process.poll() is not None:

@@ -24,6 +24,7 @@ fn token(resource: &str, mode: PermissionMode, partition: Option<&str>) -> Authe
             issued_at: 0,
             expires_at: u64::MAX,
             key_generation: 0,
+            token_id: "t".into(),
         }),
         signed_payload: None,
     }

@@ -219,6 +219,8 @@ fn mint(
         issued_at: now,
         expires_at: now + lifetime.as_secs(),
         key_generation: signing_key.generation,
+        // Every read mints a new token, even within the same second.
+        token_id: uuid::Uuid::new_v4().to_string(),
     };
     permission.token = Some(claims.mint(&signing_key.key));
     permission
