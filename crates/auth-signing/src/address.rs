@@ -163,15 +163,14 @@ impl ResourceAddress {
     ///
     /// For name-based addresses that is [`resource_link`](Self::resource_link). For rid-based
     /// ones it is only the last rid, lower-cased, as the official SDKs sign it.
-    pub fn signing_link(&self) -> Cow<'_, str> {
+    pub fn signing_link(&self) -> String {
         match self.addressing {
-            Addressing::ByName => Cow::Owned(self.resource_link()),
-            Addressing::ByRid => Cow::Owned(
-                self.link_segments()
-                    .last()
-                    .map(|rid| rid.to_ascii_lowercase())
-                    .unwrap_or_default(),
-            ),
+            Addressing::ByName => self.resource_link(),
+            Addressing::ByRid => self
+                .link_segments()
+                .last()
+                .map(|rid| rid.to_ascii_lowercase())
+                .unwrap_or_default(),
         }
     }
 

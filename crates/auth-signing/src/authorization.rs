@@ -57,9 +57,18 @@ impl fmt::Display for CredentialKind {
     }
 }
 
-/// An Entra ID access token (a JWT), exactly as received. `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
+/// An Entra ID access token (a JWT), exactly as received. `Debug` never shows it, and `==`
+/// compares in constant time.
+#[derive(Clone)]
 pub struct BearerToken(String);
+
+impl PartialEq for BearerToken {
+    fn eq(&self, other: &Self) -> bool {
+        crate::encoding::constant_time_eq(self.0.as_bytes(), other.0.as_bytes())
+    }
+}
+
+impl Eq for BearerToken {}
 
 impl BearerToken {
     /// Wraps a JWT.

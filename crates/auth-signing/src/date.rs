@@ -10,11 +10,19 @@
 //! The same 403 and message are used for an expired resource token, so the error type
 //! [`NotValidAtCurrentTime`] is shared by both checks.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The last second an RFC 1123 date can show with a four-digit year (9998-12-31 23:59:59 UTC, the
+/// limit of the `httpdate` crate).
+const LAST_FORMATTABLE_SECOND: u64 = 253_370_764_799;
 
 /// Formats a time as an RFC 1123 date, the form of `x-ms-date` (`Mon, 23 Nov 2026 08:06:13 GMT`).
+///
+/// Times after the year 9998 are shown as its last second rather than panicking: a client may send
+/// any date it likes, and the server formats "date + 15 minutes" into its error message.
 pub fn format_http_date(time: SystemTime) -> String {
-    httpdate::fmt_http_date(time)
+    let last = UNIX_EPOCH + Duration::from_secs(LAST_FORMATTABLE_SECOND);
+    httpdate::fmt_http_date(time.min(last))
 }
 
 /// Why an `x-ms-date` value could not be read.
@@ -174,6 +182,16 @@ mod tests {
                 .is_err()
         );
         assert!(skew.check(date, date - minutes(16)).is_err());
+    }
+
+    /// A far-future date (year 9999) is refused with a message, not a panic.
+    #[test]
+    fn far_future_dates_are_refused_without_panicking() {
+        let date = parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT").unwrap();
+        let error = ClockSkew::default()
+            .check(date, SystemTime::now())
+            .unwrap_err();
+        assert!(error.to_string().contains("9998"), "{error}");
     }
 
     /// The stale-date error carries the service's wording and the three times.

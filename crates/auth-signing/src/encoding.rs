@@ -54,6 +54,13 @@ pub(crate) fn decode_header_value(value: &str) -> Option<Cow<'_, str>> {
     percent_decode_str(value).decode_utf8().ok()
 }
 
+/// Compares two secrets in constant time (for equal lengths): comparing byte by byte and stopping
+/// at the first difference would tell an attacker, through timing, how much of a guess is right.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq as _;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,8 @@
 //!    ▼                                                ▼
 //!  MasterKey::sign ──► Authorization header ──────► Authorization::parse
 //!                       type=master&ver=1.0&sig=…     │ ClockSkew::check(x-ms-date, now)
-//!                                                     │ MasterKey::verify (each key, constant time)
+//!                                                     │ MasterKey::verify (key by key, each compare
+//!                                                     │   in constant time)
 //!                                                     ▼
 //!                                                   which key matched: primary, secondary, read-only…
 //! ```

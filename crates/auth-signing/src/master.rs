@@ -87,9 +87,17 @@ impl fmt::Display for StringToSign {
 /// A base64 master-key signature, as carried in `sig=` of a `type=master` header.
 ///
 /// A signature is a credential for fifteen minutes (anyone holding it can replay that request),
-/// so its `Debug` output is redacted.
-#[derive(Clone, PartialEq, Eq)]
+/// so its `Debug` output is redacted, and `==` compares in constant time.
+#[derive(Clone)]
 pub struct MasterSignature(String);
+
+impl PartialEq for MasterSignature {
+    fn eq(&self, other: &Self) -> bool {
+        crate::encoding::constant_time_eq(self.0.as_bytes(), other.0.as_bytes())
+    }
+}
+
+impl Eq for MasterSignature {}
 
 impl MasterSignature {
     /// Wraps a signature received in an `Authorization` header.

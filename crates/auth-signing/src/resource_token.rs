@@ -122,13 +122,21 @@ impl ResourceTokenClaims {
 
     /// When the token was minted.
     pub fn issued_at_time(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(self.issued_at)
+        from_unix_seconds(self.issued_at)
     }
 
     /// When the token expires.
     pub fn expires_at_time(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(self.expires_at)
+        from_unix_seconds(self.expires_at)
     }
+}
+
+/// A time from seconds since the Unix epoch, saturating instead of overflowing (claims are only
+/// trusted after verification, but even then an absurd value must not panic).
+fn from_unix_seconds(seconds: u64) -> SystemTime {
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(seconds))
+        .unwrap_or(UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX) * 100))
 }
 
 /// Seconds since the Unix epoch, rounded down (times before 1970 count as 0).

@@ -99,7 +99,12 @@ pub async fn advance_clock(
         }
         let request = require_primary_key(&state, method, &uri, headers, body).await?;
         let body: AdvanceRequest = request.json()?;
-        state.clock.advance(Duration::from_secs(body.seconds));
+        if !state.clock.advance(Duration::from_secs(body.seconds)) {
+            return Err(CosmosError::bad_request(format!(
+                "The clock can move forward by at most {} seconds in total (a century).",
+                crate::clock::EmulatorClock::MAX_OFFSET.as_secs()
+            )));
+        }
         tracing::info!(seconds = body.seconds, "clock advanced");
         Ok(Json(json!({"offsetSeconds": state.clock.offset().as_secs()})).into_response())
     })

@@ -132,21 +132,57 @@ async fn serve(
     *caller = Some(who.caller.clone());
 
     // Rid-based paths (`_self` links) name resources by `_rid`; translate them to names.
-    let names = match request.address.addressing() {
-        Addressing::ByName => request.address.segments().to_vec(),
-        Addressing::ByRid => state
-            .store()
-            .names_for_rids(request.address.segments())
-            .ok_or_else(CosmosError::not_found)?,
+    let by_rid = request.address.addressing() == Addressing::ByRid;
+    let token_holder = matches!(who.caller, Caller::ResourceToken(_));
+    let names = if by_rid {
+        match state.store().names_for_rids(request.address.segments()) {
+            Some(names) => names,
+            // A token holder must not learn, from 404 versus 403, which rids exist.
+            None if token_holder => return Err(rid_refusal(&who, &request)),
+            None => return Err(CosmosError::not_found()),
+        }
+    } else {
+        request.address.segments().to_vec()
     };
     let operation = Operation::classify(&request, ResourcePath::from_segments(&names)?)?;
-    authorize(&who, &operation, request.partition_key()?.as_ref())?;
+    authorize(&who, &operation, request.partition_key()?.as_ref()).map_err(|error| {
+        // The ordinary refusal names the resolved link: for a rid-based path that would reveal
+        // the id behind a rid the caller may not see. Describe the path as the caller sent it.
+        if by_rid && token_holder && error.status == axum::http::StatusCode::FORBIDDEN {
+            rid_refusal(&who, &request)
+        } else {
+            error
+        }
+    })?;
 
     let context = Context {
         state,
         request: &request,
         who: &who,
         endpoint,
+        // For a rid-based path, the handler checks that the resource it finds is this one: a
+        // document id is unique only within its partition.
+        addressed_rid: by_rid
+            .then(|| request.address.segments().last().cloned())
+            .flatten(),
     };
     handlers::dispatch(&context, &operation)
+}
+
+/// The 403 for a resource token on a rid-based path it may not use, naming only what was sent.
+fn rid_refusal(who: &crate::authenticate::Authenticated, request: &CosmosRequest) -> CosmosError {
+    let granted = match &who.caller {
+        Caller::ResourceToken(claims) => format!(
+            "the resource token of permission '{}' grants access to '{}' only",
+            claims.permission, claims.resource
+        ),
+        Caller::Key(_) => "this credential does not reach it".to_owned(),
+    };
+    CosmosError::forbidden(
+        crate::authorize::INSUFFICIENT_PERMISSIONS,
+        format!(
+            "{granted}; the rid-based path '{}' is not within it",
+            request.address.resource_link()
+        ),
+    )
 }

@@ -1,4 +1,4 @@
-//! Step 3: who is calling? Turn the `Authorization` header into a [`Caller`], or refuse.
+//! Step 2: who is calling? Turn the `Authorization` header into a [`Caller`], or refuse.
 //!
 //! | header | checked how | refused with |
 //! |---|---|---|
@@ -167,6 +167,8 @@ fn resource_token(state: &EmulatorState, token: &ResourceToken) -> Result<Authen
     };
     let unverified =
         UnverifiedResourceToken::parse(token).map_err(|error| invalid(error.to_string()))?;
+    // Tokens are minted with the primary key only (see `handlers::permissions`), so the primary
+    // key is the one to check them with; the token says which generation of it signed it.
     let keys = state.keys();
     let signing_key = keys.slot(KeyKind::Primary);
     if unverified.key_generation() != signing_key.generation {

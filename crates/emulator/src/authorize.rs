@@ -1,4 +1,4 @@
-//! Step 4: may this caller perform this operation? The access rules, as data and one function.
+//! Step 4: may this caller perform this operation? The access rules, in one function.
 //!
 //! [`authorize`] answers with `Ok(())` or the refusal the service would send, plus a deny reason
 //! naming the rule. The rules, from the seeds and the service's documentation:

@@ -18,6 +18,10 @@ pub struct EmulatorClock {
 }
 
 impl EmulatorClock {
+    /// The longest total jump allowed: a century is plenty to expire any token, and keeping the
+    /// offset bounded means the clock can never overflow and wrap back to the present.
+    pub const MAX_OFFSET: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
     /// A clock that reads the machine's time.
     pub fn new() -> Self {
         Self::default()
@@ -25,13 +29,21 @@ impl EmulatorClock {
 
     /// The emulator's current time.
     pub fn now(&self) -> SystemTime {
-        SystemTime::now() + self.offset()
+        let now = SystemTime::now();
+        now.checked_add(self.offset()).unwrap_or(now)
     }
 
-    /// Moves the clock forward (it never goes back, so tokens cannot come back to life).
-    pub fn advance(&self, by: Duration) {
+    /// Moves the clock forward. It never goes back, so tokens cannot come back to life; a jump
+    /// that would take the total past [`MAX_OFFSET`](Self::MAX_OFFSET) is refused (`false`).
+    pub fn advance(&self, by: Duration) -> bool {
+        let limit = Self::MAX_OFFSET.as_secs();
         self.offset_seconds
-            .fetch_add(by.as_secs(), Ordering::SeqCst);
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
+                offset
+                    .checked_add(by.as_secs())
+                    .filter(|total| *total <= limit)
+            })
+            .is_ok()
     }
 
     /// How far the clock has been moved forward in total.
@@ -49,9 +61,20 @@ mod tests {
     fn advancing_accumulates() {
         let clock = EmulatorClock::new();
         let before = clock.now();
-        clock.advance(Duration::from_secs(3600));
-        clock.advance(Duration::from_secs(60));
+        assert!(clock.advance(Duration::from_secs(3600)));
+        assert!(clock.advance(Duration::from_secs(60)));
         assert_eq!(clock.offset(), Duration::from_secs(3660));
         assert!(clock.now() >= before + Duration::from_secs(3660));
+    }
+
+    /// A jump past a century, or one that would overflow, is refused and changes nothing.
+    #[test]
+    fn huge_jumps_are_refused() {
+        let clock = EmulatorClock::new();
+        assert!(!clock.advance(Duration::from_secs(u64::MAX)));
+        assert!(!clock.advance(EmulatorClock::MAX_OFFSET + Duration::from_secs(1)));
+        assert_eq!(clock.offset(), Duration::ZERO);
+        assert!(clock.advance(EmulatorClock::MAX_OFFSET));
+        assert!(!clock.advance(Duration::from_secs(1)));
     }
 }

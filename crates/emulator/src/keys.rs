@@ -11,8 +11,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use cosmolab_auth_signing::{MasterKey, WELL_KNOWN_EMULATOR_KEY};
 use rand::RngCore as _;
 use serde::{Deserialize, Serialize};
@@ -114,7 +112,8 @@ impl AccountKeys {
         secondary_readonly: Option<MasterKey>,
     ) -> Self {
         let primary = primary.unwrap_or_else(|| {
-            MasterKey::from_base64(WELL_KNOWN_EMULATOR_KEY).unwrap_or_else(|_| random_key())
+            MasterKey::from_base64(WELL_KNOWN_EMULATOR_KEY)
+                .expect("the well-known emulator key is valid base64")
         });
         let slot = |key: Option<MasterKey>| KeySlot {
             key: key.unwrap_or_else(random_key),
@@ -165,10 +164,8 @@ impl AccountKeys {
 pub fn random_key() -> MasterKey {
     let mut bytes = vec![0u8; 64];
     rand::rng().fill_bytes(&mut bytes);
-    // Non-empty by construction, so this cannot fail; fall back to the well-known key regardless.
-    MasterKey::from_bytes(bytes).unwrap_or_else(|_| {
-        MasterKey::from_base64(&BASE64.encode([1u8; 64])).expect("a constant valid key")
-    })
+    // `from_bytes` refuses only an empty key, and these are 64 bytes.
+    MasterKey::from_bytes(bytes).expect("64 random bytes are a valid key")
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Step 2: what is the request asking for? An [`Operation`] = a resource path and an action.
+//! Step 3: what is the request asking for? An [`Operation`] = a resource path and an action.
 //!
 //! Access rules are written in terms of operations, not HTTP verbs: a query is a `POST` but only
 //! *reads*, so a read-only key and a `Read` permission may run it. This module turns method, path

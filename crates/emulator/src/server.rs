@@ -197,9 +197,9 @@ impl Emulator {
         self.certificate_file.as_ref()
     }
 
-    /// Moves the emulator's token clock forward.
-    pub fn advance_clock(&self, by: Duration) {
-        self.state.clock.advance(by);
+    /// Moves the emulator's token clock forward; `false` if that would pass a century in total.
+    pub fn advance_clock(&self, by: Duration) -> bool {
+        self.state.clock.advance(by)
     }
 
     /// The shared state (store, keys, clock), for tests that look inside.

@@ -458,7 +458,7 @@ async fn tokens_are_fresh_per_read_and_expire() {
         StatusCode::OK,
         "a deleted permission's token still works"
     );
-    harness.state.clock.advance(Duration::from_secs(601));
+    assert!(harness.state.clock.advance(Duration::from_secs(601)));
     let expired = read(first).await;
     assert_eq!(expired.status, StatusCode::FORBIDDEN);
     assert!(
@@ -761,4 +761,204 @@ async fn a_real_port_and_key_regeneration() {
     let keys: Value = answer.json().await.unwrap();
     assert_ne!(keys["primaryMasterKey"], WELL_KNOWN_EMULATOR_KEY);
     assert_ne!(emulator.keys().primary_master_key, WELL_KNOWN_EMULATOR_KEY);
+}
+
+/// A document token cannot use `_self` paths to learn about other documents: an existing rid out
+/// of scope and a rid that names nothing get the same 403, which names only the path sent.
+#[tokio::test]
+async fn rid_paths_reveal_nothing_to_a_token() {
+    let harness = Harness::new();
+    harness.seed().await;
+    let key = harness.primary();
+    let other = harness
+        .send(
+            "GET",
+            "/dbs/db/colls/items/docs/c/",
+            Credential::Key(&key),
+            &[("x-ms-documentdb-partitionkey", "[\"2\"]")],
+            None,
+        )
+        .await;
+    let other_self = format!("/{}", other.body["_self"].as_str().unwrap());
+    let token = harness
+        .token(
+            json!({"id": "p1", "permissionMode": "Read", "resource": "dbs/db/colls/items/docs/a"}),
+            &[],
+        )
+        .await;
+    let out_of_scope = harness
+        .send(
+            "GET",
+            &other_self,
+            Credential::Raw(&token),
+            &[("x-ms-documentdb-partitionkey", "[\"2\"]")],
+            None,
+        )
+        .await;
+    assert_eq!(out_of_scope.status, StatusCode::FORBIDDEN);
+    let reason = out_of_scope.deny_reason.unwrap();
+    assert!(
+        !reason.contains("docs/c"),
+        "the reason leaks the document id: {reason}"
+    );
+    let missing_self = format!("{}AAAA/", &other_self[..other_self.len() - 5]);
+    let missing = harness
+        .send(
+            "GET",
+            &missing_self,
+            Credential::Raw(&token),
+            &[("x-ms-documentdb-partitionkey", "[\"2\"]")],
+            None,
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN, "no existence oracle");
+}
+
+/// A `_self` link names one document: with another partition in the header, the same id in that
+/// partition is not touched.
+#[tokio::test]
+async fn a_self_link_never_reaches_a_namesake_in_another_partition() {
+    let harness = Harness::new();
+    harness.seed().await;
+    let key = harness.primary();
+    let two = [("x-ms-documentdb-partitionkey", "[\"2\"]")];
+    harness
+        .send(
+            "POST",
+            "/dbs/db/colls/items/docs/",
+            Credential::Key(&key),
+            &two,
+            Some(json!({"id": "a", "key": "2"})),
+        )
+        .await;
+    let in_two = harness
+        .send(
+            "GET",
+            "/dbs/db/colls/items/docs/a/",
+            Credential::Key(&key),
+            &two,
+            None,
+        )
+        .await;
+    let self_link = format!("/{}", in_two.body["_self"].as_str().unwrap());
+    let one = [("x-ms-documentdb-partitionkey", "[\"1\"]")];
+    let wrong = harness
+        .send("DELETE", &self_link, Credential::Key(&key), &one, None)
+        .await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        harness
+            .send(
+                "GET",
+                "/dbs/db/colls/items/docs/a/",
+                Credential::Key(&key),
+                &one,
+                None
+            )
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        harness
+            .send("DELETE", &self_link, Credential::Key(&key), &two, None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+}
+
+/// A correctly signed request dated in the year 9999 is refused with 403, not a crash.
+#[tokio::test]
+async fn a_far_future_date_is_403_not_a_panic() {
+    let harness = Harness::new();
+    let far_future =
+        cosmolab_auth_signing::parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT").unwrap();
+    let answer = harness
+        .send(
+            "GET",
+            "/dbs",
+            Credential::KeyAt(&harness.primary(), far_future),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+}
+
+/// The clock cannot be pushed past a century (which could wrap it back and revive tokens).
+#[tokio::test]
+async fn the_clock_refuses_absurd_jumps() {
+    let harness = Harness::new();
+    let key = harness.primary();
+    let huge = harness
+        .send(
+            "POST",
+            "/_cosmolab/clock/advance",
+            Credential::Key(&key),
+            &[],
+            Some(json!({"seconds": u64::MAX})),
+        )
+        .await;
+    assert_eq!(huge.status, StatusCode::BAD_REQUEST);
+    let fine = harness
+        .send(
+            "POST",
+            "/_cosmolab/clock/advance",
+            Credential::Key(&key),
+            &[],
+            Some(json!({"seconds": 60})),
+        )
+        .await;
+    assert_eq!(fine.body["offsetSeconds"], 60);
+}
+
+/// An encoded `/` in a name stays inside its segment and finds nothing; a token for one container
+/// is refused on a container whose name merely starts the same way.
+#[tokio::test]
+async fn encoded_slashes_and_name_prefixes_do_not_widen_a_scope() {
+    let harness = Harness::new();
+    harness.seed().await;
+    let key = harness.primary();
+    let container = json!({"id": "items2", "partitionKey": {"paths": ["/key"], "kind": "Hash"}});
+    harness
+        .send(
+            "POST",
+            "/dbs/db/colls/",
+            Credential::Key(&key),
+            &[],
+            Some(container),
+        )
+        .await;
+    let token = harness
+        .token(
+            json!({"id": "p1", "permissionMode": "All", "resource": "dbs/db/colls/items"}),
+            &[],
+        )
+        .await;
+    let one = [("x-ms-documentdb-partitionkey", "[\"1\"]")];
+    let prefix = harness
+        .send(
+            "GET",
+            "/dbs/db/colls/items2/docs/a/",
+            Credential::Raw(&token),
+            &one,
+            None,
+        )
+        .await;
+    assert_eq!(prefix.status, StatusCode::FORBIDDEN);
+    let encoded = harness
+        .send(
+            "GET",
+            "/dbs/db/colls/items%2Fdocs/docs/a/",
+            Credential::Raw(&token),
+            &one,
+            None,
+        )
+        .await;
+    assert!(
+        encoded.status == StatusCode::FORBIDDEN || encoded.status == StatusCode::NOT_FOUND,
+        "{}",
+        encoded.status
+    );
 }

@@ -134,9 +134,19 @@ impl PermissionMode {
 /// assert_eq!(format!("{token:?}"), "ResourceToken(<redacted>)");
 /// assert_eq!(token.expose_secret(), "type=resource&ver=1&sig=c2VjcmV0;;");
 /// ```
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ResourceToken(String);
+
+/// `==` compares in constant time, as any comparison of secrets should.
+impl PartialEq for ResourceToken {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq as _;
+        self.0.len() == other.0.len() && bool::from(self.0.as_bytes().ct_eq(other.0.as_bytes()))
+    }
+}
+
+impl Eq for ResourceToken {}
 
 impl ResourceToken {
     /// Wraps a token string minted by the service.

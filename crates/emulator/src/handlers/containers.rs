@@ -7,7 +7,7 @@ use cosmolab_model::Container;
 use super::{Context, feed, to_json};
 use crate::error::{CosmosError, Result};
 use crate::operation::{Action, Operation, ResourcePath};
-use crate::response::{self, Reply};
+use crate::response::Reply;
 
 /// Handles `/dbs/{db}/colls` and `/dbs/{db}/colls/{c}`.
 pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
@@ -26,26 +26,15 @@ pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
             Ok(Reply::json(StatusCode::CREATED, &created).etag(created.system.etag.as_deref()))
         }
         (ResourcePath::Containers { database }, Action::ReadFeed | Action::Query) => {
-            let rid = store
-                .database(database)?
-                .resource
-                .system
-                .rid
-                .clone()
-                .unwrap_or_default();
-            let all: Vec<_> = store.containers(database)?.map(to_json).collect();
-            let items = if operation.action == Action::Query {
-                feed::run_query(context.request, &all)?
-            } else {
-                all
-            };
-            let (page, continuation) = feed::page(context.request, items)?;
-            Ok(response::feed(
+            let rid = store.database(database)?.rid();
+            let all = store.containers(database)?.map(to_json).collect();
+            feed::answer(
+                context.request,
+                operation.action,
                 "DocumentCollections",
                 &rid,
-                page,
-                continuation,
-            ))
+                all,
+            )
         }
         (
             ResourcePath::Container {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::{Context, feed, to_json};
 use crate::error::{CosmosError, Result};
 use crate::operation::{Action, Operation, ResourcePath};
-use crate::response::{self, Reply};
+use crate::response::Reply;
 
 /// The body of `POST /dbs`: only the id is settable.
 #[derive(Deserialize)]
@@ -24,14 +24,8 @@ pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
             Ok(Reply::json(StatusCode::CREATED, &database).etag(database.system.etag.as_deref()))
         }
         (ResourcePath::Databases, Action::ReadFeed | Action::Query) => {
-            let all: Vec<_> = store.databases().map(to_json).collect();
-            let items = if operation.action == Action::Query {
-                feed::run_query(context.request, &all)?
-            } else {
-                all
-            };
-            let (page, continuation) = feed::page(context.request, items)?;
-            Ok(response::feed("Databases", "", page, continuation))
+            let all = store.databases().map(to_json).collect();
+            feed::answer(context.request, operation.action, "Databases", "", all)
         }
         (ResourcePath::Database { database }, Action::Read) => {
             let entry = store.database(database)?;

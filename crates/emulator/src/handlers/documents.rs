@@ -107,6 +107,7 @@ pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
         (Some(id), Action::Read) => {
             let partition = request.required_partition_key()?;
             let stored = store.document(database, container, &partition, id)?;
+            check_addressed_rid(context, stored)?;
             if request.header("if-none-match").map(str::trim) == Some(stored.etag()) {
                 return Ok(Reply::empty(StatusCode::NOT_MODIFIED).etag(Some(stored.etag())));
             }
@@ -120,6 +121,10 @@ pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
         (Some(id), Action::Replace) => {
             let body = request.json_object()?;
             let partition = partition_of(&body)?;
+            check_addressed_rid(
+                context,
+                store.document(database, container, &partition, id)?,
+            )?;
             let stored = store.replace_document(
                 database,
                 container,
@@ -138,6 +143,10 @@ pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
         }
         (Some(id), Action::Delete) => {
             let partition = request.required_partition_key()?;
+            check_addressed_rid(
+                context,
+                store.document(database, container, &partition, id)?,
+            )?;
             store.delete_document(database, container, &partition, id, request.if_match())?;
             Ok(Reply::empty(StatusCode::NO_CONTENT)
                 .session(store.lsn(), &container_link)
@@ -146,13 +155,7 @@ pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
         (None, Action::ReadFeed | Action::Query) => {
             let partition = request.partition_key()?;
             check_range_id(request)?;
-            let rid = store
-                .container(database, container)?
-                .resource
-                .system
-                .rid
-                .clone()
-                .unwrap_or_default();
+            let rid = store.container(database, container)?.rid();
             let documents: Vec<&Value> = store
                 .documents(database, container, partition.as_ref())?
                 .map(|stored| &stored.body)
@@ -174,6 +177,17 @@ pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
                 operation.action
             ),
         )),
+    }
+}
+
+/// For a request addressed by `_rid`, the document found by (partition, id) must be that very
+/// document: the same id may exist in another partition, and a `_self` link names exactly one.
+fn check_addressed_rid(context: &Context<'_>, stored: &StoredDocument) -> Result<()> {
+    match &context.addressed_rid {
+        Some(rid) if stored.body["_rid"].as_str() != Some(rid.as_str()) => {
+            Err(CosmosError::not_found())
+        }
+        _ => Ok(()),
     }
 }
 

@@ -12,8 +12,28 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{CosmosError, Result};
+use crate::operation::Action;
 use crate::query::{Parameters, Query};
 use crate::request::{CosmosRequest, DEFAULT_PAGE_SIZE, headers};
+use crate::response::{self, Reply};
+
+/// Answers a feed read or a query over a feed's `items`, one page at a time:
+/// `{"_rid": parent_rid, key: [...], "_count"}`.
+pub fn answer(
+    request: &CosmosRequest,
+    action: Action,
+    key: &str,
+    parent_rid: &str,
+    items: Vec<Value>,
+) -> Result<Reply> {
+    let items = if action == Action::Query {
+        run_query(request, &items)?
+    } else {
+        items
+    };
+    let (page, continuation) = page(request, items)?;
+    Ok(response::feed(key, parent_rid, page, continuation))
+}
 
 /// The body of a query request.
 #[derive(Debug, Deserialize)]

@@ -32,6 +32,8 @@ pub struct Context<'a> {
     pub who: &'a Authenticated,
     /// The endpoint the client used, e.g. `http://127.0.0.1:8081/`.
     pub endpoint: &'a str,
+    /// For a rid-based path, the `_rid` the request named (the last segment).
+    pub addressed_rid: Option<String>,
 }
 
 impl Context<'_> {

@@ -23,13 +23,7 @@ pub fn read(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
         return Err(crate::error::CosmosError::not_found());
     };
     let store = context.state.store();
-    let rid = store
-        .container(database, container)?
-        .resource
-        .system
-        .rid
-        .clone()
-        .unwrap_or_default();
+    let rid = store.container(database, container)?.rid();
     // The ranges never change, so one etag per container describes them for ever.
     let etag = format!("\"{rid}-ranges-1\"");
     if context.request.header("if-none-match").map(str::trim) == Some(etag.as_str()) {

@@ -12,13 +12,14 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use cosmolab_auth_signing::{ResourceTokenClaims, unix_seconds};
 use cosmolab_model::Permission;
+use serde_json::Value;
 
 use super::Context;
 use crate::error::{CosmosError, Result};
 use crate::keys::KeyKind;
 use crate::operation::{Action, Operation, ResourcePath};
 use crate::request::headers;
-use crate::response::{self, Reply};
+use crate::response::Reply;
 use crate::store::{Upserted, WriteMode};
 
 /// A token's lifetime when the request does not say (seeds 001–003: one hour).
@@ -32,7 +33,12 @@ pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(5 * 3600);
 
 /// Handles `…/users/{user}/permissions` and `…/permissions/{id}`.
 pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
-    let lifetime = token_lifetime(context)?;
+    // The lifetime header only matters where a token is minted; a DELETE ignores it.
+    let lifetime = if operation.action == Action::Delete {
+        DEFAULT_TOKEN_LIFETIME
+    } else {
+        token_lifetime(context)?
+    };
     let mut store = context.state.store();
     let ts = context.now_seconds();
     let with_token = |permission: Permission, database: &str, user: &str| {
@@ -62,27 +68,15 @@ pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
             Ok(Reply::json(status, &with_token(stored, database, user)).etag(etag.as_deref()))
         }
         (ResourcePath::Permissions { database, user }, Action::ReadFeed | Action::Query) => {
-            let rid = store
-                .user(database, user)?
-                .resource
-                .system
-                .rid
-                .clone()
-                .unwrap_or_default();
+            let rid = store.user(database, user)?.rid();
             // Every permission in the feed gets its own fresh token.
-            let all: Vec<_> = store
+            let all: Vec<Value> = store
                 .permissions(database, user)?
                 .iter()
                 .cloned()
                 .map(|permission| super::to_json(&with_token(permission, database, user)))
                 .collect();
-            let items = if operation.action == Action::Query {
-                super::feed::run_query(context.request, &all)?
-            } else {
-                all
-            };
-            let (page, continuation) = super::feed::page(context.request, items)?;
-            Ok(response::feed("Permissions", &rid, page, continuation))
+            super::feed::answer(context.request, operation.action, "Permissions", &rid, all)
         }
         (
             ResourcePath::Permission {
@@ -208,6 +202,8 @@ fn mint(
     lifetime: Duration,
 ) -> Permission {
     let now = unix_seconds(context.state.clock.now());
+    // Tokens are always signed with the primary key, never the secondary: so regenerating the
+    // primary revokes every token, while rotating the secondary leaves them all intact.
     let keys = context.state.keys();
     let signing_key = keys.slot(KeyKind::Primary);
     let claims = ResourceTokenClaims {
@@ -217,7 +213,7 @@ fn mint(
         resource_partition_key: permission.resource_partition_key.clone(),
         permission_mode: permission.permission_mode,
         issued_at: now,
-        expires_at: now + lifetime.as_secs(),
+        expires_at: now.saturating_add(lifetime.as_secs()),
         key_generation: signing_key.generation,
         // Every read mints a new token, even within the same second.
         token_id: uuid::Uuid::new_v4().to_string(),

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{Context, feed, to_json};
 use crate::error::{CosmosError, Result};
 use crate::operation::{Action, Operation, ResourcePath};
-use crate::response::{self, Reply};
+use crate::response::Reply;
 
 /// The settable part of a user: its id.
 #[derive(Deserialize)]
@@ -39,21 +39,9 @@ pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
             Ok(Reply::json(StatusCode::CREATED, &user).etag(user.system.etag.as_deref()))
         }
         (ResourcePath::Users { database }, Action::ReadFeed | Action::Query) => {
-            let rid = store
-                .database(database)?
-                .resource
-                .system
-                .rid
-                .clone()
-                .unwrap_or_default();
-            let all: Vec<_> = store.users(database)?.map(to_json).collect();
-            let items = if operation.action == Action::Query {
-                feed::run_query(context.request, &all)?
-            } else {
-                all
-            };
-            let (page, continuation) = feed::page(context.request, items)?;
-            Ok(response::feed("Users", &rid, page, continuation))
+            let rid = store.database(database)?.rid();
+            let all = store.users(database)?.map(to_json).collect();
+            feed::answer(context.request, operation.action, "Users", &rid, all)
         }
         (ResourcePath::User { database, user }, Action::Read) => {
             let entry = store.user(database, user)?;

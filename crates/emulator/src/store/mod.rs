@@ -79,6 +79,27 @@ pub struct StoredDocument {
     pub partition_key: PartitionKey,
 }
 
+impl DatabaseEntry {
+    /// The database's `_rid` as text (the `_rid` of its feeds of containers and users).
+    pub fn rid(&self) -> String {
+        self.rid.to_text()
+    }
+}
+
+impl ContainerEntry {
+    /// The container's `_rid` as text (the `_rid` of its feeds of documents and ranges).
+    pub fn rid(&self) -> String {
+        self.rid.to_text()
+    }
+}
+
+impl UserEntry {
+    /// The user's `_rid` as text (the `_rid` of its feed of permissions).
+    pub fn rid(&self) -> String {
+        self.rid.to_text()
+    }
+}
+
 impl StoredDocument {
     /// The document's `_etag`.
     pub fn etag(&self) -> &str {
@@ -757,6 +778,8 @@ impl Store {
                     .find(|p| p.system.rid.as_deref() == Some(rid.as_str()))?
                     .id
                     .clone(),
+                // A kind in the wrong place (`users/<rid>/colls/…`) names nothing.
+                ("dbs" | "colls" | "users" | "docs" | "permissions", ..) => return None,
                 // Other kinds (pkranges, sprocs, …) are addressed by their own ids either way.
                 _ => rid.clone(),
             };
