@@ -6,14 +6,17 @@
 //! steps a reader can follow in [`crate::ci`]:
 //!
 //! 1. **Build the emulator** ([`build_emulator`]): `cargo build -p cosmolab-emulator`, and find the
-//!    binary in the target directory (`CARGO_TARGET_DIR` is respected).
+//!    binary in the target directory (`CARGO_TARGET_DIR` is respected). The same step builds the
+//!    Rust client's scenario (`cargo build -p cosmolab-client --example scenario`), which
+//!    `test_differential.py` runs beside the SDK to compare the two clients' statuses.
 //! 2. **Find Python** ([`find_python`]): `python3`, else `python`, at least 3.9 (what `azure-cosmos`
 //!    requires). A machine without it **fails** the step with the command that fixes it: skipping
 //!    would let CI go green without ever running the SDK.
 //! 3. **Prepare a virtual environment** ([`prepare_venv`]) under `<target-dir>/python-venv`, with the
 //!    pinned packages of `tests/sdk/python/requirements.txt`. A hash of that file is stored in the
 //!    venv, so the venv is reused from run to run and rebuilt only when the requirements change.
-//! 4. **Run pytest** ([`pytest_command`]) with `COSMOLAB_EMULATOR_BIN` pointing at the binary, and
+//! 4. **Run pytest** ([`pytest_command`]) with `COSMOLAB_EMULATOR_BIN` pointing at the binary (and
+//!    `COSMOLAB_CLIENT_SCENARIO_BIN` at the client's scenario, [`client_scenario_binary`]), and
 //!    read its closing line (`crate::test_summary::parse_pytest_summary`) so the CI total counts
 //!    the Python tests too; [`pytest_note`] turns pytest's exit code into a note saying what to do.
 
@@ -45,7 +48,8 @@ const INSTALL_PYTHON: &str = "install Python 3.9+ with its venv module (Debian/U
 /// The arguments given to pytest, after `python -m pytest`.
 const PYTEST_ARGS: [&str; 4] = [SUITE_DIR, "-q", "-p", "no:cacheprovider"];
 
-/// Builds the emulator binary and returns its path.
+/// Builds the emulator binary and the client's scenario, and returns the emulator's path (the
+/// scenario's is [`client_scenario_binary`] of it).
 pub(crate) fn build_emulator() -> Result<PathBuf> {
     let status = process::run(&mut cargo([
         "build",
@@ -69,7 +73,41 @@ pub(crate) fn build_emulator() -> Result<PathBuf> {
             binary.display()
         );
     }
+    build_client_scenario(&binary)?;
     Ok(binary)
+}
+
+/// Builds `crates/client/examples/scenario.rs`, the Rust half of the differential test.
+fn build_client_scenario(emulator: &Path) -> Result<()> {
+    let status = process::run(&mut cargo([
+        "build",
+        "-p",
+        "cosmolab-client",
+        "--example",
+        "scenario",
+    ]))?;
+    if !status.success() {
+        bail!(
+            "the client's scenario did not build (above), so the differential test could not run; \
+             reproduce with `cargo build -p cosmolab-client --example scenario`"
+        );
+    }
+    let scenario = client_scenario_binary(emulator);
+    if !scenario.is_file() {
+        bail!(
+            "cargo built the client's scenario, but {} does not exist; was the example renamed?",
+            scenario.display()
+        );
+    }
+    Ok(())
+}
+
+/// Where cargo puts the client's scenario example: `examples/` beside the emulator binary.
+pub(crate) fn client_scenario_binary(emulator: &Path) -> PathBuf {
+    let profile_dir = emulator.parent().unwrap_or_else(|| Path::new("."));
+    profile_dir
+        .join("examples")
+        .join(format!("scenario{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// A Python interpreter found on this machine.
@@ -245,7 +283,8 @@ fn fnv1a_64(bytes: &[u8]) -> u64 {
 }
 
 /// `python -m pytest tests/sdk/python -q -p no:cacheprovider`, from the workspace root, with the
-/// emulator binary in `COSMOLAB_EMULATOR_BIN`.
+/// emulator binary in `COSMOLAB_EMULATOR_BIN` and the client's scenario in
+/// `COSMOLAB_CLIENT_SCENARIO_BIN`.
 pub(crate) fn pytest_command(venv: &Venv, emulator: &Path) -> Command {
     let mut command = Command::new(&venv.python);
     command
@@ -253,6 +292,10 @@ pub(crate) fn pytest_command(venv: &Venv, emulator: &Path) -> Command {
         .args(PYTEST_ARGS)
         .current_dir(project_root())
         .env("COSMOLAB_EMULATOR_BIN", emulator)
+        .env(
+            "COSMOLAB_CLIENT_SCENARIO_BIN",
+            client_scenario_binary(emulator),
+        )
         // No `__pycache__` directories in the source tree: the suite is read, not installed.
         .env("PYTHONDONTWRITEBYTECODE", "1");
     command
@@ -261,8 +304,9 @@ pub(crate) fn pytest_command(venv: &Venv, emulator: &Path) -> Command {
 /// The command line to copy into a shell to rerun the suite by hand, environment included.
 pub(crate) fn reproduce_line(venv: &Venv, emulator: &Path) -> String {
     format!(
-        "COSMOLAB_EMULATOR_BIN={} {} -m pytest {}",
+        "COSMOLAB_EMULATOR_BIN={} COSMOLAB_CLIENT_SCENARIO_BIN={} {} -m pytest {}",
         emulator.display(),
+        client_scenario_binary(emulator).display(),
         venv.python.display(),
         PYTEST_ARGS.join(" ")
     )
@@ -354,6 +398,18 @@ mod tests {
         assert_eq!(
             pinned_packages(requirements),
             ["azure-cosmos==4.17.1", "pytest==9.2.0"]
+        );
+    }
+
+    /// The client's scenario is looked for in `examples/` beside the emulator binary.
+    #[test]
+    fn the_scenario_sits_in_examples_beside_the_emulator() {
+        let emulator = Path::new("/t/debug")
+            .join(format!("cosmolab-emulator{}", std::env::consts::EXE_SUFFIX));
+        assert_eq!(
+            client_scenario_binary(&emulator),
+            Path::new("/t/debug/examples")
+                .join(format!("scenario{}", std::env::consts::EXE_SUFFIX))
         );
     }
 
