@@ -105,8 +105,14 @@ async fn main() -> anyhow::Result<()> {
         ),
     ] {
         let error = outcome.unwrap_err();
-        println!("alice tries {what}: {}", error.status().unwrap_or_default());
-        println!("  deny reason: {}", error.deny_reason().unwrap_or("-"));
+        match error.status() {
+            Some(status) => {
+                println!("alice tries {what}: {status}");
+                println!("  deny reason: {}", error.deny_reason().unwrap_or("-"));
+            }
+            // No token covers it: the client refuses before sending anything.
+            None => println!("alice tries {what}: not sent: {error}"),
+        }
     }
 
     // Tokens expire; the back-end reads the permissions again (fresh tokens) and swaps them into

@@ -189,7 +189,6 @@ async fn main() -> anyhow::Result<()> {
         app_container.query_items::<Value>("SELECT * FROM c", PartitionScope::CrossPartition),
     )
     .await;
-    feed("token_list_databases", app.databases()).await;
 
     // ── The read-only key ─────────────────────────────────────────────────────────────────────
     let read_only = reader

@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | status | the HTTP status line | the class of problem (`401` "who are you?", `403` "not allowed") |
 //! | sub-status | `x-ms-substatus` | the finer reason the service gives some statuses (`403/5301`) |
-//! | message | the JSON body's `message` | the service's own words, e.g. the payload it signed on a 401 |
+//! | message | the JSON body's `message` (its first kilobyte) | the service's own words, e.g. the payload it signed on a 401 |
 //! | deny reason | `x-cosmolab-deny-reason` | the cosmolab emulator's name for the rule that refused |
 //!
 //! The remaining errors never reached the service, or came back unreadable; [`ErrorKind`] says
@@ -143,7 +143,7 @@ impl Error {
             status: Some(status),
             substatus: details.substatus,
             code,
-            message,
+            message: truncate(message),
             deny_reason: details.deny_reason,
             activity_id: details.activity_id,
             source: None,
@@ -246,6 +246,26 @@ impl std::error::Error for Error {
     }
 }
 
+/// The most of a service's message an [`Error`] keeps, in bytes.
+const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// The service's message, cut to about [`MAX_MESSAGE_BYTES`] (on a character boundary) with a
+/// note saying so. An error travels into logs and user interfaces, and a proxy's error page or a
+/// misbehaving server can send megabytes; the first kilobyte is where the explanation is.
+fn truncate(mut message: String) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
+    }
+    let mut end = MAX_MESSAGE_BYTES;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = message.len() - end;
+    message.truncate(end);
+    message.push_str(&format!("… ({cut} more bytes cut)"));
+    message
+}
+
 /// How an error without a status introduces itself.
 fn kind_label(kind: ErrorKind) -> &'static str {
     match kind {
@@ -340,5 +360,36 @@ mod tests {
         let empty = Error::from_service(StatusCode::NOT_FOUND, ServiceErrorDetails::default());
         assert_eq!(empty.message(), "Not Found");
         assert!(empty.is_not_found());
+    }
+
+    /// A huge message is cut to about a kilobyte, on a character boundary, saying how much was cut.
+    #[test]
+    fn long_messages_are_truncated() {
+        let body = json_body(&"é".repeat(2000));
+        let error = Error::from_service(
+            StatusCode::BAD_REQUEST,
+            ServiceErrorDetails {
+                body,
+                ..ServiceErrorDetails::default()
+            },
+        );
+        assert!(error.message().len() < MAX_MESSAGE_BYTES + 40, "{error}");
+        assert!(error.message().starts_with("éé"));
+        assert!(
+            error.message().ends_with("… (2976 more bytes cut)"),
+            "{error}"
+        );
+        let short = Error::from_service(
+            StatusCode::BAD_REQUEST,
+            ServiceErrorDetails {
+                body: json_body("short"),
+                ..ServiceErrorDetails::default()
+            },
+        );
+        assert_eq!(short.message(), "short");
+    }
+
+    fn json_body(message: &str) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({"code": "BadRequest", "message": message})).unwrap()
     }
 }

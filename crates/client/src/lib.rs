@@ -153,27 +153,43 @@
 //! token it gets (`type=aad&ver=1.0&sig=<JWT>`); Cosmos DB decides from the role assignments of
 //! that identity. Obtaining tokens is the job of a [`TokenCredential`] (a managed identity, a
 //! service principal, or a fake in tests); [`EntraCredential`] caches its tokens and refreshes
-//! them five minutes before they expire. The emulator will accept Entra tokens once its identity
-//! provider exists; today it answers 401, which `examples/entra_token.rs` shows.
+//! them five minutes before they expire (halfway through a shorter token's life). The emulator
+//! will accept Entra tokens once its identity provider exists; today it answers 401, which
+//! `examples/entra_token.rs` shows.
 //!
 //! ```no_run
 //! # async fn demo(endpoint: &str) -> cosmolab_client::Result<()> {
+//! use std::fmt;
 //! use std::time::{Duration, SystemTime};
 //! use cosmolab_client::{AccessToken, CosmosClient, Credential, EntraCredential, TokenCredential, TokenFuture};
 //!
-//! #[derive(Debug)]
-//! struct MyIdentity;
+//! struct MyIdentity {
+//!     client_id: String,
+//!     client_secret: String,
+//! }
+//!
+//! // `Debug` by hand, never derived: a derived one would print the client secret.
+//! impl fmt::Debug for MyIdentity {
+//!     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+//!         f.debug_struct("MyIdentity")
+//!             .field("client_id", &self.client_id)
+//!             .field("client_secret", &"<redacted>")
+//!             .finish()
+//!     }
+//! }
 //!
 //! impl TokenCredential for MyIdentity {
 //!     fn get_token<'a>(&'a self, scope: &'a str) -> TokenFuture<'a> {
 //!         Box::pin(async move {
-//!             // A real credential asks Entra ID for a token for `scope` here.
+//!             // A real credential asks Entra ID for a token for `scope` here, with its secret.
+//!             let _ = (&self.client_id, &self.client_secret, scope);
 //!             Ok(AccessToken::new("eyJ0eXAi…", SystemTime::now() + Duration::from_secs(3600)))
 //!         })
 //!     }
 //! }
 //!
-//! let client = CosmosClient::new(endpoint, Credential::Entra(EntraCredential::new(MyIdentity)))?;
+//! let identity = MyIdentity { client_id: "app".into(), client_secret: "…".into() };
+//! let client = CosmosClient::new(endpoint, Credential::Entra(EntraCredential::new(identity)))?;
 //! # let _ = client; Ok(()) }
 //! ```
 //!

@@ -16,7 +16,7 @@ pub use futures_core::Stream;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::headers;
 use crate::pipeline::{CosmosRequest, Pipeline, decode};
 use crate::response::{Page, Response};
@@ -66,8 +66,8 @@ pub struct FeedPager<T> {
 enum State<T> {
     /// Ready to fetch the next page, from this continuation (`None`: the first page).
     Ready(Option<String>),
-    /// A request is on its way.
-    Fetching(PageFuture<T>),
+    /// A request is on its way, sent with this continuation.
+    Fetching(PageFuture<T>, Option<String>),
     /// The last page was returned, or a request failed.
     Finished,
 }
@@ -141,12 +141,31 @@ impl<T: DeserializeOwned + Send + 'static> Stream for FeedPager<T> {
             match &mut this.state {
                 State::Ready(continuation) => {
                     let continuation = continuation.take();
-                    this.state = State::Fetching(this.page_request(continuation));
+                    let page = this.page_request(continuation.clone());
+                    this.state = State::Fetching(page, continuation);
                 }
-                State::Fetching(page) => {
-                    let page = std::task::ready!(page.as_mut().poll(context));
+                State::Fetching(page, sent) => {
+                    let mut page = std::task::ready!(page.as_mut().poll(context));
                     // A page with a continuation means more follow; an error ends the stream,
-                    // since there is no continuation to go on from.
+                    // since there is no continuation to go on from. A continuation equal to the
+                    // one just sent would fetch the same page forever: a broken (or hostile)
+                    // server, reported instead of that page, whose items were most likely seen.
+                    let repeated = match &page {
+                        Ok(answer) => answer
+                            .continuation()
+                            .is_some_and(|next| sent.as_deref() == Some(next)),
+                        Err(_) => false,
+                    };
+                    if repeated {
+                        page = Err(Error::new(
+                            ErrorKind::UnexpectedResponse,
+                            format!(
+                                "the service answered the continuation {:?} with the same \
+                                 continuation again; paging stopped, since it would never end",
+                                sent.as_deref().unwrap_or_default()
+                            ),
+                        ));
+                    }
                     this.state = match &page {
                         Ok(page) => match page.continuation() {
                             Some(next) => State::Ready(Some(next.to_owned())),
@@ -167,7 +186,7 @@ impl<T> fmt::Debug for FeedPager<T> {
         let state = match &self.state {
             State::Ready(None) => "not started",
             State::Ready(Some(_)) => "between pages",
-            State::Fetching(_) => "fetching",
+            State::Fetching(..) => "fetching",
             State::Finished => "finished",
         };
         f.debug_struct("FeedPager")

@@ -4,7 +4,7 @@
 //! "colls", "orders"]`. Two different strings are made from those names, and they must agree:
 //!
 //! - the **URL path**, where every name is percent-encoded (`/dbs/my%20db/colls/orders`), because
-//!   a space, a `+`, a `#` or a non-ASCII letter means something else in a URL, or nothing at all;
+//!   a space, a `+`, a `%` or a non-ASCII letter means something else in a URL, or nothing at all;
 //! - the **signed link** (`dbs/my db/colls/orders`), which the service rebuilds from the path it
 //!   received by *decoding* it.
 //!
@@ -72,16 +72,25 @@ impl ResourcePath {
     }
 
     /// What the signature covers, derived from the URL path exactly as the server derives it.
+    ///
+    /// Ids that would make the URL name another resource than the one signed are refused before
+    /// anything is sent: empty ids, `.` and `..` (a URL collapses them as *dot segments*, so
+    /// `dbs/db/colls/..` would reach the database's feed while the signature covers a container),
+    /// and ids containing `/`, `\`, `?` or `#` (a separator, a separator to some servers, the start
+    /// of the query, the start of the fragment). Cosmos DB forbids those characters in ids too.
     pub(crate) fn address(&self) -> Result<ResourceAddress> {
-        if self.segments.iter().any(String::is_empty) {
-            return Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "the resource path {:?} has an empty id; every database, container, item, \
-                     user and permission needs a non-empty id",
-                    self.link()
-                ),
-            ));
+        for segment in &self.segments {
+            if let Some(rule) = invalid_id_rule(segment) {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "the resource path {:?} has the id {segment:?}: {rule}; every database, \
+                         container, item, user and permission needs an id that is not empty, \
+                         not `.` or `..`, and has no `/`, `\\`, `?` or `#`",
+                        self.link()
+                    ),
+                ));
+            }
         }
         ResourceAddress::from_path(&self.url_path()).map_err(|error| {
             Error::new(
@@ -89,6 +98,19 @@ impl ResourcePath {
                 format!("the resource path {:?} is invalid: {error}", self.link()),
             )
         })
+    }
+}
+
+/// Why `id` cannot be a path segment, or `None` when it can.
+fn invalid_id_rule(id: &str) -> Option<&'static str> {
+    if id.is_empty() {
+        Some("an empty id")
+    } else if id == "." || id == ".." {
+        Some("`.` and `..` are dot segments, which URLs collapse")
+    } else if id.contains(['/', '\\', '?', '#']) {
+        Some("ids may not contain `/`, `\\`, `?` or `#`")
+    } else {
+        None
     }
 }
 
@@ -103,19 +125,19 @@ mod tests {
             .child("docs", id)
     }
 
-    /// Spaces, `+`, `%`, `#` and UTF-8 are encoded in the URL, and decoded again in the signed link.
+    /// Spaces, `+`, `%`, `&` and UTF-8 are encoded in the URL, and decoded again in the signed link.
     #[test]
     fn names_are_encoded_in_the_url_and_decoded_in_the_link() {
-        let path = item("a b+c%d#é");
+        let path = item("a b+c%d&é");
         assert_eq!(
             path.url_path(),
-            "/dbs/my%20db/colls/orders/docs/a%20b%2Bc%25d%23%C3%A9"
+            "/dbs/my%20db/colls/orders/docs/a%20b%2Bc%25d%26%C3%A9"
         );
         let address = path.address().unwrap();
         assert_eq!(address.resource_type(), "docs");
         assert_eq!(
             address.signing_link(),
-            "dbs/my db/colls/orders/docs/a b+c%d#é"
+            "dbs/my db/colls/orders/docs/a b+c%d&é"
         );
         assert_eq!(address.signing_link(), path.link());
     }
@@ -141,5 +163,35 @@ mod tests {
         let error = item("").address().unwrap_err();
         assert_eq!(error.kind(), ErrorKind::InvalidInput);
         assert!(error.message().contains("empty id"), "{error}");
+    }
+
+    /// `.` and `..` are refused: the URL would collapse them and reach another resource.
+    #[test]
+    fn dot_segment_ids_are_refused() {
+        for id in ["..", "."] {
+            let error = item(id).address().unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidInput);
+            assert!(error.message().contains("dot segments"), "{error}");
+        }
+        let error = ResourcePath::account()
+            .child("dbs", "db")
+            .child("colls", "..")
+            .address()
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    }
+
+    /// Ids with `/`, `\`, `?` or `#` are refused, naming the rule.
+    #[test]
+    fn separator_ids_are_refused() {
+        for id in ["a/b", "a?b", "a#b", "a\\b"] {
+            let error = item(id).address().unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidInput);
+            assert!(error.message().contains("may not contain"), "{id}: {error}");
+        }
+        assert!(
+            item("a.b..c").address().is_ok(),
+            "dots inside an id are fine"
+        );
     }
 }

@@ -275,10 +275,14 @@ fn read_answer(status: StatusCode, headers: &HeaderMap) -> Answer {
     Answer {
         status,
         headers: ResponseHeaders::read(headers),
+        // The header is the service's, and anything may be in it: a negative, `NaN` or unreadable
+        // value is ignored, and one too large for a `Duration` (`1e300`) counts as "forever",
+        // which the retry policy's wait budget then refuses. `Duration::from_secs_f64` would
+        // panic on it.
         retry_after: text(headers::RETRY_AFTER_MS)
             .and_then(|ms| ms.parse::<f64>().ok())
             .filter(|ms| ms.is_finite() && *ms >= 0.0)
-            .map(|ms| Duration::from_secs_f64(ms / 1000.0)),
+            .map(|ms| Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX)),
         details: ServiceErrorDetails {
             body: Vec::new(),
             substatus: text(headers::SUBSTATUS).and_then(|value| value.parse().ok()),

@@ -101,7 +101,10 @@ impl RetryPolicy {
     ) -> Option<Duration> {
         if status == StatusCode::TOO_MANY_REQUESTS {
             let wait = retry_after.unwrap_or(self.default_throttle_wait);
-            let within_budget = state.throttle_waited + wait <= self.max_throttle_wait;
+            // Saturating: the service's wait may be anything up to `Duration::MAX`. The budget is
+            // the cap: no wait longer than `max_throttle_wait` is ever slept.
+            let within_budget =
+                state.throttle_waited.saturating_add(wait) <= self.max_throttle_wait;
             if state.throttle_retries < self.max_throttle_retries && within_budget {
                 state.throttle_retries += 1;
                 state.throttle_waited += wait;
@@ -110,7 +113,12 @@ impl RetryPolicy {
         } else if status.as_u16() == RETRY_WITH
             && state.retry_with_retries < self.max_retry_with_retries
         {
-            let wait = self.retry_with_backoff * 2_u32.pow(state.retry_with_retries);
+            // Saturating, not panicking, for a policy configured with many retries: 2^32 and
+            // beyond do not fit in a `u32`, and the product may not fit in a `Duration`.
+            let factor = 2_u32
+                .checked_pow(state.retry_with_retries)
+                .unwrap_or(u32::MAX);
+            let wait = self.retry_with_backoff.saturating_mul(factor);
             state.retry_with_retries += 1;
             return Some(wait);
         }
@@ -159,6 +167,20 @@ mod tests {
         assert_eq!(decide(&policy, 429, None, &mut state), Some(100));
     }
 
+    /// A wait too long to add up (`Duration::MAX`) ends the retries instead of overflowing.
+    #[test]
+    fn an_endless_wait_ends_the_retries() {
+        let policy = RetryPolicy::default();
+        let mut state = RetryState::default();
+        assert_eq!(decide(&policy, 429, Some(10), &mut state), Some(10));
+        let wait = policy.next_attempt(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(Duration::MAX),
+            &mut state,
+        );
+        assert_eq!(wait, None);
+    }
+
     /// 449 backs off 10, 20, 40 ms, then gives up.
     #[test]
     fn retry_with_backs_off_three_times() {
@@ -168,6 +190,25 @@ mod tests {
             .map(|_| decide(&policy, 449, None, &mut state))
             .collect();
         assert_eq!(waits, [Some(10), Some(20), Some(40), None]);
+    }
+
+    /// A policy with very many 449 retries saturates its backoff instead of overflowing.
+    #[test]
+    fn retry_with_backoff_saturates() {
+        let policy = RetryPolicy {
+            max_retry_with_retries: 100,
+            retry_with_backoff: Duration::from_secs(1),
+            ..RetryPolicy::default()
+        };
+        let mut state = RetryState {
+            retry_with_retries: 40,
+            ..RetryState::default()
+        };
+        let wait = policy.next_attempt(StatusCode::from_u16(RETRY_WITH).unwrap(), None, &mut state);
+        assert_eq!(wait, Some(Duration::from_secs(u64::from(u32::MAX))));
+        state.retry_with_retries = 31;
+        let wait = policy.next_attempt(StatusCode::from_u16(RETRY_WITH).unwrap(), None, &mut state);
+        assert_eq!(wait, Some(Duration::from_secs(1 << 31)));
     }
 
     /// Everything else is final, whatever the headers say.

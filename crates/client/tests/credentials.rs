@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use cosmolab_client::{
     AccessToken, CosmosClient, Credential, EntraCredential, ErrorKind, PartitionScope,
-    ResourceTokens, StatusCode, TokenCredential, TokenFuture,
+    ResourceToken, ResourceTokens, StatusCode, TokenCredential, TokenFuture,
 };
 use cosmolab_emulator::KeyKind;
 use cosmolab_model::{PartitionKey, Permission, PermissionMode};
@@ -105,8 +105,8 @@ async fn a_wrong_key_is_401_with_the_signed_payload() {
 }
 
 /// Seed 000: a partition-scoped token reads and writes its partition, reads the account and the
-/// container, and nothing else: another partition, a cross-partition query, the database list are
-/// 403 with the rule in the deny reason.
+/// container, and nothing else: another partition and a cross-partition query are 403 with the
+/// rule in the deny reason, and the database list, which no token covers, is refused locally.
 #[tokio::test]
 async fn a_partition_token_opens_its_partition_only() {
     let lab = Lab::start().await;
@@ -158,7 +158,8 @@ async fn a_partition_token_opens_its_partition_only() {
         .unwrap_err();
     assert_eq!(across.status(), Some(StatusCode::FORBIDDEN));
     let databases = app.databases().collect_items().await.unwrap_err();
-    assert_eq!(databases.status(), Some(StatusCode::FORBIDDEN));
+    assert_eq!(databases.kind(), ErrorKind::Credential, "{databases}");
+    assert_eq!(databases.status(), None, "nothing was sent");
 }
 
 /// A client holding several tokens picks, per request, the one whose link is the longest
@@ -387,6 +388,23 @@ async fn entra_refuses_plain_http_to_other_hosts() {
     CosmosClient::new("https://cosmos.example.com/", entra()).unwrap();
     CosmosClient::new("http://localhost:8081/", entra()).unwrap();
     CosmosClient::new("http://[::1]:8081/", entra()).unwrap();
+}
+
+/// Resource tokens are bearer credentials too: refused over plain http to another host, allowed
+/// to loopback.
+#[tokio::test]
+async fn resource_tokens_refuse_plain_http_to_other_hosts() {
+    let tokens = || {
+        Credential::ResourceTokens(ResourceTokens::single(
+            "dbs/shop/colls/orders",
+            ResourceToken::new("type=resource&ver=1&sig=SECRET;x;"),
+        ))
+    };
+    let error = CosmosClient::new("http://cosmos.example.com/", tokens()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Credential);
+    assert!(error.message().contains("use https"), "{error}");
+    CosmosClient::new("https://cosmos.example.com/", tokens()).unwrap();
+    CosmosClient::new("http://127.0.0.1:8081/", tokens()).unwrap();
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -204,6 +204,25 @@ async fn tokens_are_sent_in_their_documented_forms() {
     );
 }
 
+/// With only a document's token, deleting the database fails locally: no token covers it, and
+/// the document's token is not sent on the chance that the service accepts it.
+#[tokio::test]
+async fn a_token_for_something_below_is_not_sent_for_a_delete() {
+    let fake = FakeCosmos::start().await;
+    let tokens = ResourceTokens::single(
+        "dbs/shop/colls/orders/docs/order-1",
+        ResourceToken::new(TOKEN),
+    );
+    let app = CosmosClient::new(&fake.endpoint, Credential::ResourceTokens(tokens)).unwrap();
+    let error = app.database_client("shop").delete().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Credential);
+    assert!(
+        error.message().contains("no resource token covers"),
+        "{error}"
+    );
+    assert!(fake.requests().is_empty(), "nothing was sent");
+}
+
 /// 429 is retried after `x-ms-retry-after-ms` and 449 after a short backoff, with a fresh
 /// signature each time; the caller sees only the final success.
 #[tokio::test]
@@ -256,6 +275,59 @@ async fn retries_are_bounded() {
     let error = client.database_client("shop").read().await.unwrap_err();
     assert_eq!(error.status(), Some(StatusCode::TOO_MANY_REQUESTS));
     assert_eq!(fake.requests().len(), 3, "one attempt and two retries");
+}
+
+/// A hostile `x-ms-retry-after-ms` (`1e300`, negative, not a number) neither panics nor hangs:
+/// an endless wait ends the retries, an unreadable one falls back to the default wait.
+#[tokio::test]
+async fn hostile_retry_after_values_are_survived() {
+    let fake = FakeCosmos::start().await;
+    let client = master_key_client(&fake.endpoint);
+    let throttled = |after: &str| {
+        Scripted::new(
+            429,
+            json!({"code": "TooManyRequests", "message": "slow down"}),
+        )
+        .header("x-ms-retry-after-ms", after)
+    };
+    fake.answer([throttled("1e300")]);
+    let started = std::time::Instant::now();
+    let error = client.database_client("shop").read().await.unwrap_err();
+    assert_eq!(error.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(
+        fake.requests().len(),
+        1,
+        "a wait past the budget is not retried"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    fake.answer([
+        throttled("-5"),
+        throttled("NaN"),
+        Scripted::new(200, json!({"id": "shop"})),
+    ]);
+    client.database_client("shop").read().await.unwrap();
+    assert_eq!(fake.requests().len(), 4);
+}
+
+/// A server that answers a continuation with the same continuation ends the stream with an
+/// error naming it, instead of paging forever.
+#[tokio::test]
+async fn a_repeated_continuation_ends_paging() {
+    let fake = FakeCosmos::start().await;
+    let client = master_key_client(&fake.endpoint);
+    let page = || Scripted::new(200, json!({"Databases": []})).header("x-ms-continuation", "again");
+    fake.answer([page(), page(), page(), page()]);
+    let mut pager = client.databases();
+    pager.next_page().await.unwrap().unwrap();
+    let error = pager.next_page().await.unwrap().unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::UnexpectedResponse);
+    assert!(error.message().contains("\"again\""), "{error}");
+    assert!(
+        pager.next_page().await.is_none(),
+        "the error ends the stream"
+    );
+    assert_eq!(fake.requests().len(), 2);
 }
 
 /// 401 and 403 are never retried, and every part of the refusal reaches the error.
@@ -420,6 +492,57 @@ async fn debug_output_is_redacted() {
         format!("{:?}", tokens).contains("dbs/shop/colls/orders"),
         "links are not secret"
     );
+}
+
+/// An Entra credential never prints its token source, even one whose derived `Debug` would
+/// show a client secret.
+#[tokio::test]
+async fn debug_never_prints_the_token_source() {
+    let entra = EntraCredential::new(CarelessIdentity {
+        client_secret: "CLIENT-SECRET-123",
+    });
+    assert!(
+        format!(
+            "{:?}",
+            CarelessIdentity {
+                client_secret: "CLIENT-SECRET-123"
+            }
+        )
+        .contains("CLIENT-SECRET-123"),
+        "the source itself does print it"
+    );
+    let client = CosmosClient::new(
+        "https://cosmos.example.com/",
+        Credential::Entra(entra.clone()),
+    )
+    .unwrap();
+    for debug in [
+        format!("{entra:?}"),
+        format!("{:?}", client.credential()),
+        format!("{client:?}"),
+        format!(
+            "{:?}",
+            client.database_client("shop").container_client("orders")
+        ),
+    ] {
+        assert!(!debug.contains("CLIENT-SECRET-123"), "{debug}");
+    }
+}
+
+/// A token source written carelessly: its derived `Debug` prints its secret.
+#[derive(Debug)]
+struct CarelessIdentity {
+    client_secret: &'static str,
+}
+
+impl TokenCredential for CarelessIdentity {
+    fn get_token<'a>(&'a self, _scope: &'a str) -> TokenFuture<'a> {
+        Box::pin(async move {
+            // A real one would send the secret to the identity provider here.
+            let _ = self.client_secret;
+            Err("not used in this test".into())
+        })
+    }
 }
 
 /// A token source that always answers the same JWT.

@@ -28,7 +28,8 @@ use cosmolab_auth_signing::{ResourceAddress, encode_header_value};
 
 pub(crate) use entra::scope_for;
 pub use entra::{
-    AccessToken, DEFAULT_REFRESH_MARGIN, EntraCredential, TokenCredential, TokenError, TokenFuture,
+    AccessToken, DEFAULT_REFRESH_MARGIN, EntraCredential, TOKEN_REQUEST_TIMEOUT, TokenCredential,
+    TokenError, TokenFuture,
 };
 pub use key::KeyCredential;
 pub use resource_tokens::{ResourceTokens, SelectedToken};
@@ -88,9 +89,11 @@ impl Credential {
         }
     }
 
-    /// Whether the secret itself travels with each request (tokens), rather than a signature.
+    /// Whether the secret itself travels with each request (tokens: resource tokens and Entra ID
+    /// tokens), rather than a signature. A resource token is as much a bearer credential as a JWT:
+    /// whoever copies it off the wire can use it until it expires.
     pub(crate) fn is_bearer(&self) -> bool {
-        matches!(self, Credential::Entra(_))
+        matches!(self, Credential::Entra(_) | Credential::ResourceTokens(_))
     }
 
     /// The `Authorization` header value for one request.
@@ -104,8 +107,9 @@ impl Credential {
             )),
             Credential::ResourceTokens(tokens) => {
                 // Tokens are chosen by the resource's *name* link, the form permissions use,
-                // even for the (rare) rid-based request.
-                let selected = tokens.select_or_explain(&request.address.resource_link())?;
+                // even for the (rare) rid-based request, compared segment by segment; the verb
+                // matters for the few reads a token for something below may serve.
+                let selected = tokens.select_for_request(request.verb, request.address)?;
                 tracing::trace!(token_link = selected.link(), "chose a resource token");
                 // Sent URL-encoded, exactly as the official SDKs send it.
                 Ok(encode_header_value(selected.token().expose_secret()))

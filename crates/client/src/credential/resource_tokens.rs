@@ -3,17 +3,20 @@
 //! A resource token is a permission's `_token`: it opens one resource (a container, a document)
 //! and everything below it, until it expires. A client that works for one application user often
 //! holds several — one per container the user may touch — so every request must pick the right
-//! one. The rule, which [`ResourceTokens::select`] implements:
+//! one. The rule the client applies to every request ([`ResourceTokens::select`] is rule 1 alone):
 //!
 //! 1. **The request's resource or an ancestor of it.** A token for `dbs/db/colls/orders` serves
 //!    `dbs/db/colls/orders/docs/1`. When several tokens qualify (one for the container, one for
 //!    the document), the **longest** link wins: it is the most specific permission.
-//! 2. **Otherwise, a resource below the request's.** SDKs read a container's properties and its
-//!    partition-key ranges before they touch its items, and the service lets a token for an item
-//!    of that container do so; the account (`GET /`, link `""`) accepts any token. The closest
-//!    such token is sent and the service decides.
-//! 3. **Otherwise, nothing is sent**: the client fails with [`ErrorKind::Credential`], naming the
-//!    links it holds tokens for.
+//! 2. **Otherwise, for three reads only, a token for a resource below the request's.** SDKs read
+//!    the account (`GET /`), a container's properties (`GET dbs/db/colls/c`) and its
+//!    partition-key ranges (`GET dbs/db/colls/c/pkranges`) before they touch its items, and the
+//!    service lets any token for something inside the container (an item's, say) do so; the
+//!    account accepts any token at all. For those reads the closest such token is sent.
+//! 3. **Otherwise, nothing is sent**: the client fails with [`ErrorKind::Credential`], saying no
+//!    token covers the resource and naming the links it holds tokens for. A `DELETE` of the
+//!    database with only an item's token never leaves the machine: a token for something else
+//!    is not sent on the chance that the service accepts it.
 //!
 //! Links are compared **segment by segment**, never as strings: `dbs/db/colls/c` is not an
 //! ancestor of `dbs/db/colls/c2`. The Python SDK compares substrings, so a token for container
@@ -30,6 +33,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
+use cosmolab_auth_signing::ResourceAddress;
 use cosmolab_model::{Permission, ResourceToken};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -137,11 +141,38 @@ impl ResourceTokens {
         self.snapshot().keys().cloned().collect()
     }
 
-    /// Chooses the token for a request on the resource at `request_link` (for a feed: its parent,
-    /// e.g. `dbs/db/colls/c` for a query). See the module documentation for the rule.
+    /// The token that covers the resource at `request_link` (for a feed: its parent, e.g.
+    /// `dbs/db/colls/c` for a query): rule 1 of the module documentation, the most specific
+    /// token for the resource or an ancestor of it.
     pub fn select(&self, request_link: &str) -> Option<SelectedToken> {
+        let request: Vec<&str> = segments(normalize(request_link)).collect();
+        self.choose_token(&request, false)
+    }
+
+    /// The token for a request, or the credential error that explains why there is none: the
+    /// whole rule of the module documentation, whose rule 2 depends on the verb and the address.
+    pub(crate) fn select_for_request(
+        &self,
+        verb: &str,
+        address: &ResourceAddress,
+    ) -> Result<SelectedToken> {
+        // The resource's link as segments, straight from the decoded path: for a feed, its parent.
+        let all = address.segments();
+        let link = if address.is_feed() {
+            &all[..all.len() - 1]
+        } else {
+            all
+        };
+        let request: Vec<&str> = link.iter().map(String::as_str).collect();
+        self.choose_token(&request, may_use_a_token_below(verb, address))
+            // The message names the whole path: `dbs` for the database list, not the account.
+            .ok_or_else(|| self.explain(&all.join("/")))
+    }
+
+    /// The chosen token, by segments; `below` allows rule 2.
+    fn choose_token(&self, request: &[&str], below: bool) -> Option<SelectedToken> {
         let snapshot = self.snapshot();
-        let link = choose(snapshot.keys().map(String::as_str), normalize(request_link))?;
+        let link = choose(snapshot.keys().map(String::as_str), request, below)?;
         let token = snapshot.get(link)?.clone();
         Some(SelectedToken {
             link: link.to_owned(),
@@ -149,24 +180,26 @@ impl ResourceTokens {
         })
     }
 
-    /// The token for a request, or the credential error that explains why there is none.
-    pub(crate) fn select_or_explain(&self, request_link: &str) -> Result<SelectedToken> {
-        self.select(request_link).ok_or_else(|| {
-            let links = self.links();
-            let held = if links.is_empty() {
-                "it holds no tokens at all".to_owned()
-            } else {
-                format!("it holds tokens for {}", links.join(", "))
-            };
-            Error::new(
-                ErrorKind::Credential,
-                format!(
-                    "no resource token covers {:?}: {held}. Ask for a permission on that resource \
-                     (or on its container), and key the token by the permission's full resource link",
-                    if request_link.is_empty() { "/" } else { request_link }
-                ),
-            )
-        })
+    /// The credential error for a request no token covers.
+    fn explain(&self, request_link: &str) -> Error {
+        let links = self.links();
+        let held = if links.is_empty() {
+            "it holds no tokens at all".to_owned()
+        } else {
+            format!("it holds tokens for {}", links.join(", "))
+        };
+        Error::new(
+            ErrorKind::Credential,
+            format!(
+                "no resource token covers {:?}: {held}. Ask for a permission on that resource \
+                 (or on its container), and key the token by the permission's full resource link",
+                if request_link.is_empty() {
+                    "/"
+                } else {
+                    request_link
+                }
+            ),
+        )
     }
 
     fn snapshot(&self) -> Arc<BTreeMap<String, ResourceToken>> {
@@ -210,23 +243,48 @@ fn segments(link: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Whether `ancestor` is `link` itself or a resource above it, comparing whole segments.
-fn is_ancestor_or_self(ancestor: &str, link: &str) -> bool {
-    let mut below = segments(link);
-    segments(ancestor).all(|segment| below.next() == Some(segment))
+fn is_ancestor_or_self<'a>(
+    ancestor: impl IntoIterator<Item = &'a str>,
+    link: impl IntoIterator<Item = &'a str>,
+) -> bool {
+    let mut below = link.into_iter();
+    ancestor
+        .into_iter()
+        .all(|segment| below.next() == Some(segment))
 }
 
-/// The rule of the module documentation, over the links held; returns the chosen link.
-fn choose<'a>(held: impl Iterator<Item = &'a str> + Clone, request_link: &str) -> Option<&'a str> {
+/// Whether a request is one of the reads rule 2 allows with a token for something below it:
+/// `GET /`, `GET` of a container's properties, `GET` of its partition-key ranges.
+fn may_use_a_token_below(verb: &str, address: &ResourceAddress) -> bool {
+    let segments = address.segments();
+    let container = |kinds: &[String]| {
+        kinds.first().is_some_and(|kind| kind == "dbs")
+            && kinds.get(2).is_some_and(|kind| kind == "colls")
+    };
+    verb.eq_ignore_ascii_case("GET")
+        && (address.is_account()
+            || (segments.len() == 4 && container(segments))
+            || (segments.len() == 5 && container(segments) && segments[4] == "pkranges"))
+}
+
+/// The rule of the module documentation, over the links held; returns the chosen link. `below`
+/// allows rule 2, for the reads that accept a token for something below them.
+fn choose<'a>(
+    held: impl Iterator<Item = &'a str> + Clone,
+    request: &[&str],
+    below: bool,
+) -> Option<&'a str> {
     let depth = |link: &str| segments(link).count();
     // 1. The most specific token for the resource or one of its ancestors.
     let covering = held
         .clone()
-        .filter(|link| is_ancestor_or_self(link, request_link))
+        .filter(|link| is_ancestor_or_self(segments(link), request.iter().copied()))
         .max_by_key(|link| depth(link));
-    // 2. Otherwise the closest token for something below it. `min_by_key` keeps the first of
-    //    equals, and the links come sorted, so the choice is deterministic.
+    // 2. Otherwise, where allowed, the closest token for something below it. `min_by_key` keeps
+    //    the first of equals, and the links come sorted, so the choice is deterministic.
     covering.or_else(|| {
-        held.filter(|link| is_ancestor_or_self(request_link, link))
+        held.filter(|_| below)
+            .filter(|link| is_ancestor_or_self(request.iter().copied(), segments(link)))
             .min_by_key(|link| depth(link))
     })
 }
@@ -271,19 +329,59 @@ mod tests {
         assert_eq!(chosen(&tokens, "dbs/db2/colls/c"), None);
     }
 
-    /// Reads of a parent (container properties, the account) use the closest token below it.
+    /// The token chosen for `verb` on the URL path `path`, by the client's whole rule.
+    fn for_request(tokens: &ResourceTokens, verb: &str, path: &str) -> Result<String> {
+        let address = ResourceAddress::from_path(path).unwrap();
+        tokens
+            .select_for_request(verb, &address)
+            .map(|selected| selected.link)
+    }
+
+    /// Reads of the account, a container and its pkranges use the closest token below them.
     #[test]
-    fn parents_use_the_closest_token_below() {
+    fn the_allowed_reads_use_the_closest_token_below() {
         let tokens = ResourceTokens::new();
         tokens.insert("dbs/db/colls/c/docs/1", token("document"));
         tokens.insert("dbs/db/colls/d", token("container d"));
+        let pick = |verb, path| for_request(&tokens, verb, path).ok();
         assert_eq!(
-            chosen(&tokens, "dbs/db/colls/c").unwrap(),
+            pick("GET", "/dbs/db/colls/c").unwrap(),
             "dbs/db/colls/c/docs/1"
         );
-        assert_eq!(chosen(&tokens, "").unwrap(), "dbs/db/colls/d");
-        assert_eq!(chosen(&tokens, "dbs/db").unwrap(), "dbs/db/colls/d");
-        assert_eq!(chosen(&tokens, "dbs/other"), None);
+        assert_eq!(
+            pick("GET", "/dbs/db/colls/c/pkranges").unwrap(),
+            "dbs/db/colls/c/docs/1"
+        );
+        assert_eq!(pick("GET", "/").unwrap(), "dbs/db/colls/d");
+        assert_eq!(pick("GET", "/dbs/other/colls/c"), None);
+        // The public `select` is rule 1 only.
+        assert_eq!(chosen(&tokens, "dbs/db/colls/c"), None);
+    }
+
+    /// Any other request on a resource no token covers fails locally: no other token is sent.
+    #[test]
+    fn other_requests_never_borrow_a_token_from_below() {
+        let tokens = ResourceTokens::single("dbs/db/colls/c/docs/1", token("document"));
+        for (verb, path) in [
+            ("DELETE", "/dbs/db"),
+            ("GET", "/dbs/db"),
+            ("DELETE", "/dbs/db/colls/c"),
+            ("PUT", "/dbs/db/colls/c"),
+            ("GET", "/dbs/db/colls"),
+            ("GET", "/dbs/db/colls/c/docs"),
+            ("POST", "/dbs/db/colls/c/docs"),
+        ] {
+            let error = for_request(&tokens, verb, path).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Credential, "{verb} {path}");
+            assert!(
+                error.message().contains("no resource token covers"),
+                "{error}"
+            );
+        }
+        assert_eq!(
+            for_request(&tokens, "DELETE", "/dbs/db/colls/c/docs/1").unwrap(),
+            "dbs/db/colls/c/docs/1"
+        );
     }
 
     /// Slashes around links do not matter; case does.
@@ -304,9 +402,7 @@ mod tests {
         let clients_copy = tokens.clone();
         tokens.replace_all([("dbs/db/colls/new".to_owned(), token("new"))]);
         assert_eq!(clients_copy.links(), ["dbs/db/colls/new"]);
-        let error = clients_copy
-            .select_or_explain("dbs/db/colls/old/docs/1")
-            .unwrap_err();
+        let error = for_request(&clients_copy, "GET", "/dbs/db/colls/old/docs/1").unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Credential);
         assert!(error.message().contains("dbs/db/colls/new"), "{error}");
         assert!(!error.message().contains("sig="), "{error}");
@@ -338,27 +434,40 @@ mod tests {
         })
     }
 
+    /// The segments of a generated link.
+    fn parts(link: &str) -> Vec<&str> {
+        segments(link).collect()
+    }
+
     proptest! {
         /// Whatever is chosen is an ancestor-or-self of the request (rule 1) when any held link is
-        /// one, and then no longer such link is held; otherwise a descendant (rule 2) or nothing.
+        /// one, and then no longer such link is held; otherwise, where rule 2 is allowed, a
+        /// descendant; otherwise nothing.
         #[test]
-        fn the_choice_follows_the_rule(held in proptest::collection::vec(link(), 0..6), request in link()) {
-            let tokens = ResourceTokens::new();
-            for link in &held {
-                tokens.insert(link, token(link));
-            }
+        fn the_choice_follows_the_rule(
+            held in proptest::collection::vec(link(), 0..6),
+            request in link(),
+            below in any::<bool>(),
+        ) {
+            let request = parts(&request);
+            let covers = |ancestor: &[&str], link: &[&str]| {
+                is_ancestor_or_self(ancestor.iter().copied(), link.iter().copied())
+            };
             let covering: Vec<&String> =
-                held.iter().filter(|link| is_ancestor_or_self(link, &request)).collect();
-            match chosen(&tokens, &request) {
+                held.iter().filter(|link| covers(&parts(link), &request)).collect();
+            match choose(held.iter().map(String::as_str), &request, below) {
                 Some(choice) if !covering.is_empty() => {
-                    prop_assert!(is_ancestor_or_self(&choice, &request));
-                    let deepest = covering.iter().map(|link| segments(link).count()).max();
-                    prop_assert_eq!(Some(segments(&choice).count()), deepest);
+                    prop_assert!(covers(&parts(choice), &request));
+                    let deepest = covering.iter().map(|link| parts(link).len()).max();
+                    prop_assert_eq!(Some(parts(choice).len()), deepest);
                 }
-                Some(choice) => prop_assert!(is_ancestor_or_self(&request, &choice)),
+                Some(choice) => {
+                    prop_assert!(below);
+                    prop_assert!(covers(&request, &parts(choice)));
+                }
                 None => {
                     let related = |link: &String| {
-                        is_ancestor_or_self(link, &request) || is_ancestor_or_self(&request, link)
+                        covers(&parts(link), &request) || (below && covers(&request, &parts(link)))
                     };
                     prop_assert!(!held.iter().any(related));
                 }
