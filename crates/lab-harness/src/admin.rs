@@ -1,0 +1,185 @@
+//! The account's management plane: list and regenerate keys, and (on the emulator) move its clock.
+//!
+//! On Azure these are Resource Manager operations (`az cosmosdb keys list`, `az cosmosdb keys
+//! regenerate`), authenticated with your Entra identity, not with a Cosmos DB key. The cosmolab
+//! emulator has no Resource Manager, so it serves the same operations, in the same JSON shapes,
+//! under `/_cosmolab/`, signed like any Cosmos DB request with the **current primary key**
+//! (see `crates/emulator/src/admin.rs`). [`AccountAdmin`] hides that difference from the labs.
+
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use cosmolab_auth_signing::{MasterKey, format_http_date};
+use cosmolab_emulator::{KeyKind, KeyList};
+use serde_json::json;
+
+/// The account owner's console: keys and the clock.
+///
+/// It keeps the current primary key to sign with, and follows it when the primary key is
+/// regenerated through it. `Debug` never shows the key.
+pub struct AccountAdmin {
+    endpoint: String,
+    http: reqwest::Client,
+    primary: Mutex<MasterKey>,
+}
+
+/// A management operation that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminError {
+    /// The HTTP status, when the endpoint answered.
+    pub status: Option<u16>,
+    /// What went wrong, in words.
+    pub message: String,
+}
+
+impl fmt::Display for AdminError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.status {
+            Some(status) => write!(f, "{status}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for AdminError {}
+
+impl fmt::Debug for AccountAdmin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccountAdmin")
+            .field("endpoint", &self.endpoint)
+            .field("primary", &"<redacted>")
+            .finish()
+    }
+}
+
+impl AccountAdmin {
+    /// Manages the account at `endpoint`, whose current primary key is `primary`.
+    pub fn new(endpoint: &str, primary: MasterKey) -> Self {
+        Self {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::builder()
+                // The emulator's https certificate is self-signed and for loopback only.
+                .danger_accept_invalid_certs(true)
+                .build()
+                .expect("a reqwest client with default settings always builds"),
+            primary: Mutex::new(primary),
+        }
+    }
+
+    /// The four keys as they are now (`az cosmosdb keys list`).
+    pub async fn keys(&self) -> Result<KeyList, AdminError> {
+        let reply = self
+            .send(reqwest::Method::GET, "/_cosmolab/keys", None)
+            .await?;
+        read_key_list(reply).await
+    }
+
+    /// Replaces one key with a new random one and returns all four (`az cosmosdb keys
+    /// regenerate --key-kind …`). Requests signed with the old key fail from now on.
+    pub async fn regenerate(&self, kind: KeyKind) -> Result<KeyList, AdminError> {
+        let body = json!({ "keyKind": kind.arm_name() });
+        let reply = self
+            .send(
+                reqwest::Method::POST,
+                "/_cosmolab/keys/regenerate",
+                Some(body),
+            )
+            .await?;
+        let keys = read_key_list(reply).await?;
+        if kind == KeyKind::Primary {
+            let new_primary =
+                MasterKey::from_base64(&keys.primary_master_key).map_err(|error| AdminError {
+                    status: None,
+                    message: format!("the new primary key is not valid base64: {error}"),
+                })?;
+            *self
+                .primary
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner()) = new_primary;
+        }
+        Ok(keys)
+    }
+
+    /// Moves the emulator's token clock forward, so that resource tokens expire without waiting.
+    /// Only an emulator started with time travel enabled has this; Azure has nothing like it.
+    pub async fn advance_clock(&self, by: Duration) -> Result<(), AdminError> {
+        let body = json!({ "seconds": by.as_secs() });
+        let reply = self
+            .send(
+                reqwest::Method::POST,
+                "/_cosmolab/clock/advance",
+                Some(body),
+            )
+            .await?;
+        expect_success(reply).await.map(drop)
+    }
+
+    /// Sends one signed management request. The type and link are derived from the path by the
+    /// usual Cosmos DB rule: `/_cosmolab/keys` is resource `_cosmolab/keys` of type `_cosmolab`,
+    /// `/_cosmolab/keys/regenerate` a feed of type `regenerate` under `_cosmolab/keys`.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<reqwest::Response, AdminError> {
+        let address = cosmolab_auth_signing::ResourceAddress::from_path(path).map_err(|error| {
+            AdminError {
+                status: None,
+                message: format!("{path} is not a resource path: {error}"),
+            }
+        })?;
+        let date = format_http_date(SystemTime::now());
+        let authorization = self
+            .primary
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .authorize(
+                method.as_str(),
+                address.resource_type(),
+                &address.signing_link(),
+                &date,
+            );
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.endpoint))
+            .header("x-ms-date", date)
+            .header("x-ms-version", "2020-07-15")
+            .header("authorization", authorization);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.map_err(|error| AdminError {
+            status: None,
+            message: format!("{path}: no answer from {}: {error}", self.endpoint),
+        })
+    }
+}
+
+async fn expect_success(reply: reqwest::Response) -> Result<reqwest::Response, AdminError> {
+    if reply.status().is_success() {
+        return Ok(reply);
+    }
+    let status = reply.status().as_u16();
+    let text = reply.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|body| body.get("message")?.as_str().map(str::to_owned))
+        .unwrap_or(text);
+    Err(AdminError {
+        status: Some(status),
+        message,
+    })
+}
+
+async fn read_key_list(reply: reqwest::Response) -> Result<KeyList, AdminError> {
+    expect_success(reply)
+        .await?
+        .json::<KeyList>()
+        .await
+        .map_err(|error| AdminError {
+            status: None,
+            message: format!("the key list was not in listKeys' shape: {error}"),
+        })
+}
