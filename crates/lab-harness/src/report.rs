@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
 
 use crate::MACHINE_LINE_PREFIX;
@@ -25,6 +26,8 @@ struct LabContext {
 static CONTEXT: Mutex<Option<LabContext>> = Mutex::new(None);
 static CURRENT_STEP: Mutex<Option<(usize, String)>> = Mutex::new(None);
 static HOOK: Once = Once::new();
+/// Set once a report has been printed: the panic that fails the test afterwards needs no second one.
+static REPORTED: AtomicBool = AtomicBool::new(false);
 
 /// Marks step `number` as running until the guard is dropped, so a panic can name it.
 pub(crate) fn running_step(number: usize, title: &str) -> RunningStep {
@@ -62,7 +65,9 @@ pub(crate) fn install_panic_hook(info: &LabInfo, root: &Path) {
                 .location()
                 .map(|location| (location.file().to_owned(), location.line()));
             let step = lock(&CURRENT_STEP).clone();
-            if let Some(context) = lock(&CONTEXT).clone() {
+            if let Some(context) = lock(&CONTEXT).clone()
+                && !REPORTED.swap(true, Ordering::SeqCst)
+            {
                 eprintln!("{}", explain_panic(&context, step, &message, location));
             }
             default_hook(panic);
@@ -88,7 +93,7 @@ fn explain_panic(
 ) -> String {
     let info = &context.info;
     let mut report = banner(info);
-    let (number, title) = step.unwrap_or((0, "setting up the scenario".to_owned()));
+    let (number, title) = step.unwrap_or((0, "before the first step".to_owned()));
     let place = location
         .as_ref()
         .map(|(file, line)| format!("{file}:{line}"))
@@ -229,6 +234,7 @@ pub(crate) fn check(info: &LabInfo, root: &Path, transcript: &Transcript) {
         && expected.trim_end() != text.trim_end()
     {
         let report = explain_difference(info, transcript, expected);
+        REPORTED.store(true, Ordering::SeqCst);
         eprintln!("{report}");
         panic!(
             "lab {} does not pass yet: its transcript differs from the solution's (the report \
