@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
+use crate::labs;
 use crate::process::{self, cargo};
 use crate::python_sdk;
 use crate::test_summary::{self, TestCounts};
@@ -93,8 +94,12 @@ fn steps() -> Vec<Step> {
             purpose: "Microsoft's official Python SDK works unmodified against the emulator (pytest)",
             run: python_sdk,
         },
-        // Coming with later issues, each one more line here: the lab checks (every exercise fails
-        // before it is solved, every solution passes), and the container image build.
+        Step {
+            name: "labs",
+            purpose: "every lab fails as shipped and every solution passes (check-labs)",
+            run: labs,
+        },
+        // Coming with a later issue: the container image build.
     ]
 }
 
@@ -247,13 +252,41 @@ fn clippy() -> Result<StepResult> {
 /// a failure, for the same reason the CI run itself keeps going.
 fn tests() -> Result<StepResult> {
     ensure_nextest()?;
-    let command = cargo(["nextest", "run", "--workspace", "--no-fail-fast"]);
+    let mut command = cargo(["nextest", "run", "--workspace", "--no-fail-fast"]);
+    exclude_labs(&mut command)?;
     run_tests(command, "nextest", test_summary::parse_nextest_summary)
+}
+
+/// Leaves the labs and their solutions out of a workspace-wide test run: a trainee's lab fails
+/// by design, and both are checked by the `labs` step instead.
+fn exclude_labs(command: &mut Command) -> Result<()> {
+    for package in labs::lab_packages()? {
+        command.args(["--exclude", &package]);
+    }
+    Ok(())
+}
+
+/// The labs' checks (`cargo xtask check-labs`), each counted as one test.
+fn labs() -> Result<StepResult> {
+    let checks = labs::check_labs(false)?;
+    let failed = checks.iter().filter(|check| !check.passed).count() as u64;
+    let counts = TestCounts {
+        passed: checks.len() as u64 - failed,
+        failed,
+    };
+    Ok(StepResult {
+        passed: failed == 0,
+        tests: Some(counts),
+        note: (failed > 0).then(|| {
+            format!("{failed} lab check(s) failed (above); reproduce with `cargo xtask check-labs`")
+        }),
+    })
 }
 
 /// The examples in doc comments, run by `cargo test --doc` (nextest cannot run doc tests).
 fn doc_tests() -> Result<StepResult> {
-    let command = cargo(["test", "--workspace", "--doc"]);
+    let mut command = cargo(["test", "--workspace", "--doc"]);
+    exclude_labs(&mut command)?;
     run_tests(command, "libtest", test_summary::parse_libtest_results)
 }
 

@@ -7,6 +7,7 @@
 //! course (the idea comes from rust-analyzer's `xtask`). The tasks today:
 //!
 //! - `cargo xtask ci` — every check CI runs, with a summary ([`ci`]);
+//! - `cargo xtask check-labs` — every lab fails as shipped, every solution passes ([`labs`]);
 //! - `cargo xtask bench <name>` — a benchmark, reported against its goal ([`bench`](mod@bench)).
 //!
 //! The modules, one per task plus what the tasks share:
@@ -15,6 +16,8 @@
 //! |----------------------|----------------------------------------------------------------|
 //! | [`ci`]               | the CI steps, the runner that keeps going, the summary table   |
 //! | [`bench`](mod@bench) | the benchmarks and the ratio report against a goal             |
+//! | [`labs`]             | `check-labs`: the labs' static checks and scenario runs        |
+//! | [`scenario`]         | building lab scenarios together and running each with a limit  |
 //! | [`python_sdk`]       | the Python SDK step: emulator build, Python, venv, pytest      |
 //! | [`test_summary`]     | reading test counts from nextest's, libtest's, pytest's lines  |
 //! | [`criterion`]        | reading criterion's `estimates.json` after `cargo bench`       |
@@ -23,8 +26,10 @@
 mod bench;
 mod ci;
 mod criterion;
+mod labs;
 mod process;
 mod python_sdk;
+mod scenario;
 mod test_summary;
 
 use std::process::ExitCode;
@@ -64,7 +69,8 @@ enum Task {
           fmt         cargo fmt --all --check\n  \
           clippy      cargo clippy --workspace --all-targets -- -D warnings\n  \
           tests       cargo nextest run --workspace --no-fail-fast\n  \
-          doc tests   cargo test --workspace --doc\n  \
+          doc tests   cargo test --workspace --doc (both without the labs and solutions)\n  \
+          labs        cargo xtask check-labs: every lab fails as shipped, every solution passes\n  \
           python SDK  python -m pytest tests/sdk/python -q -p no:cacheprovider, against the \
         emulator built by cargo build -p cosmolab-emulator\n\n\
         A failed step does not stop the run, so one run shows every problem. Each step prints a line \
@@ -92,6 +98,25 @@ enum Task {
         #[arg(value_enum)]
         name: bench::Bench,
     },
+    /// Check the labs: every trainee copy fails as shipped, every solution passes.
+    #[command(
+        name = "check-labs",
+        long_about = "Check the labs listed in labs/info.toml.\n\n\
+        For each lab: labs/NN-name and solutions/NN-name exist and build the same library; \
+        docs/labs/NN-name.md exists; the trainee's copy compiles and FAILS its scenario at a step \
+        (with the harness's report, as a trainee would see it); the solution PASSES, which means \
+        the committed transcript (labs/NN-name/tests/snapshots/transcript.snap) is the solution's. \
+        Across the repository, the todo macro appears only in labs/*/src, each use right under a \
+        `// TODO:` comment.\n\n\
+        With --update, every transcript is first rewritten from its solution: review the result \
+        with `git diff labs/` before committing it.\n\n\
+        Example:\n  cargo xtask check-labs --update && git diff labs/"
+    )]
+    CheckLabs {
+        /// Rewrite every committed transcript from its solution first.
+        #[arg(long)]
+        update: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -104,6 +129,14 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        Task::CheckLabs { update } => match labs::check_labs(update) {
+            Ok(checks) if checks.iter().all(|check| check.passed) => ExitCode::SUCCESS,
+            Ok(_) => ExitCode::FAILURE,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
         Task::Bench { name } => match bench::run(name) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
