@@ -291,40 +291,95 @@ fn misplaced_in(text: &str, in_lab_source: bool) -> Vec<usize> {
     // The macro's name is split so that this file does not flag itself.
     let needle = concat!("todo", "!(");
     let lines: Vec<&str> = text.lines().collect();
-    let mut misplaced = Vec::new();
-    for (index, line) in lines.iter().enumerate() {
-        if !code_contains(line, needle) {
-            continue;
-        }
-        let marked = in_lab_source
-            && lines[..index]
-                .iter()
-                .rev()
-                .take_while(|line| line.trim_start().starts_with("//"))
-                .any(|line| line.contains("TODO:"));
-        if !marked {
-            misplaced.push(index + 1);
-        }
-    }
-    misplaced
+    code_lines_containing(text, needle)
+        .into_iter()
+        .filter(|&line| {
+            let marked = in_lab_source
+                && lines[..line - 1]
+                    .iter()
+                    .rev()
+                    .take_while(|line| line.trim_start().starts_with("//"))
+                    .any(|line| line.contains("TODO:"));
+            !marked
+        })
+        .collect()
 }
 
-/// Whether `needle` occurs in the code of `line`: outside string literals and comments.
-fn code_contains(line: &str, needle: &str) -> bool {
-    let bytes = line.as_bytes();
-    let mut in_string = false;
+/// Where the scanner of [`code_lines_containing`] is.
+enum Scanning {
+    Code,
+    LineComment,
+    BlockComment,
+    Str,
+    /// A raw string, closed by `"` and this many `#`.
+    RawStr(usize),
+}
+
+/// The 1-based lines where `needle` occurs in code: outside comments, string and character
+/// literals (raw strings included), which may span lines.
+fn code_lines_containing(text: &str, needle: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut state = Scanning::Code;
+    let mut line = 1;
+    let mut found = Vec::new();
     let mut index = 0;
     while index < bytes.len() {
-        match bytes[index] {
-            b'\\' if in_string => index += 1,
-            b'"' => in_string = !in_string,
-            b'/' if !in_string && bytes.get(index + 1) == Some(&b'/') => return false,
-            _ if !in_string && bytes[index..].starts_with(needle.as_bytes()) => return true,
+        let byte = bytes[index];
+        let rest = &bytes[index..];
+        let mut skip = 0;
+        match state {
+            Scanning::LineComment if byte == b'\n' => state = Scanning::Code,
+            Scanning::BlockComment if rest.starts_with(b"*/") => {
+                state = Scanning::Code;
+                skip = 1;
+            }
+            Scanning::Str if byte == b'\\' => skip = 1,
+            Scanning::Str if byte == b'"' => state = Scanning::Code,
+            Scanning::RawStr(hashes)
+                if byte == b'"'
+                    && rest.len() > hashes
+                    && rest[1..=hashes].iter().all(|&b| b == b'#') =>
+            {
+                state = Scanning::Code;
+                skip = hashes;
+            }
+            Scanning::Code => {
+                let after_identifier = index > 0
+                    && (bytes[index - 1].is_ascii_alphanumeric() || bytes[index - 1] == b'_');
+                if rest.starts_with(b"//") {
+                    state = Scanning::LineComment;
+                } else if rest.starts_with(b"/*") {
+                    state = Scanning::BlockComment;
+                } else if byte == b'"' {
+                    state = Scanning::Str;
+                } else if byte == b'r' && !after_identifier {
+                    let hashes = rest[1..].iter().take_while(|&&b| b == b'#').count();
+                    if rest.get(1 + hashes) == Some(&b'"') {
+                        state = Scanning::RawStr(hashes);
+                        skip = 1 + hashes;
+                    }
+                } else if byte == b'\'' {
+                    // A character literal ('"' or '\'') is skipped; a lifetime ('a) is not one.
+                    if rest.get(2) == Some(&b'\'') {
+                        skip = 2;
+                    } else if rest.get(1) == Some(&b'\\') {
+                        skip = rest[2..]
+                            .iter()
+                            .position(|&b| b == b'\'')
+                            .map_or(0, |end| end + 2);
+                    }
+                } else if rest.starts_with(needle.as_bytes()) {
+                    found.push(line);
+                }
+            }
             _ => {}
         }
-        index += 1;
+        // Count the line feeds of everything consumed, skipped characters included.
+        let consumed = &bytes[index..(index + 1 + skip).min(bytes.len())];
+        line += consumed.iter().filter(|&&b| b == b'\n').count();
+        index += 1 + skip;
     }
-    false
+    found
 }
 
 /// The `.rs` files of the repository, outside `target/` and hidden folders.
@@ -370,6 +425,10 @@ mod tests {
         // A comment or a string that merely mentions the macro is not a use of it.
         assert!(misplaced_in("// call todo!() here\n", false).is_empty());
         assert!(misplaced_in("let s = \"todo!()\"; // todo!()\n", false).is_empty());
+        // Strings that span lines, raw strings and character literals are not code either.
+        assert!(misplaced_in("let s = \"one\n  todo!() \\\"\n\";\n", false).is_empty());
+        assert!(misplaced_in("let s = r#\"a \" todo!()\n\"#;\n", false).is_empty());
+        assert_eq!(misplaced_in("let q = '\"'; todo!()\n", false), vec![1]);
         assert_eq!(misplaced_in("let s = \"\\\"\"; todo!()\n", false), vec![1]);
     }
 
