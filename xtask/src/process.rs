@@ -37,7 +37,30 @@ where
     let program = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(program);
     command.args(args).current_dir(project_root());
+    // `cargo run` describes *our* package to us in variables such as CARGO_MANIFEST_DIR. Passed
+    // on, they would look to the inner cargo like a changed environment for every build script
+    // that watches them (ring's does), and rebuild half the workspace for nothing.
+    for (name, _) in env::vars_os() {
+        if let Some(name) = name.to_str()
+            && describes_our_package(name)
+        {
+            command.env_remove(name);
+        }
+    }
     command
+}
+
+/// The variables cargo sets for the package it runs or tests, as opposed to its configuration.
+fn describes_our_package(name: &str) -> bool {
+    const EXACT: [&str; 6] = [
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+    ];
+    EXACT.contains(&name) || name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_BIN_EXE_")
 }
 
 /// How a command is shown to people: `cargo fmt --all --check`, with the program's bare name.
