@@ -8,6 +8,7 @@
 //!
 //! - `cargo xtask ci` — every check CI runs, with a summary ([`ci`]);
 //! - `cargo xtask check-labs` — every lab fails as shipped, every solution passes ([`labs`]);
+//! - `cargo xtask grade --submissions DIR` — every trainee's labs, a cell each ([`grade`]);
 //! - `cargo xtask bench <name>` — a benchmark, reported against its goal ([`bench`](mod@bench)).
 //!
 //! The modules, one per task plus what the tasks share:
@@ -17,6 +18,7 @@
 //! | [`ci`]               | the CI steps, the runner that keeps going, the summary table   |
 //! | [`bench`](mod@bench) | the benchmarks and the ratio report against a goal             |
 //! | [`labs`]             | `check-labs`: the labs' static checks and scenario runs        |
+//! | [`grade`]            | `grade`: the grading workspace, the table, JSON and JUnit      |
 //! | [`scenario`]         | building lab scenarios together and running each with a limit  |
 //! | [`python_sdk`]       | the Python SDK step: emulator build, Python, venv, pytest      |
 //! | [`test_summary`]     | reading test counts from nextest's, libtest's, pytest's lines  |
@@ -26,12 +28,14 @@
 mod bench;
 mod ci;
 mod criterion;
+mod grade;
 mod labs;
 mod process;
 mod python_sdk;
 mod scenario;
 mod test_summary;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -117,6 +121,34 @@ enum Task {
         #[arg(long)]
         update: bool,
     },
+    /// Grade trainees' labs: a table trainee × lab, and JSON and JUnit reports.
+    #[command(long_about = "Grade trainees' labs.\n\n\
+        Each subfolder of --submissions is one trainee's labs/ folder (DIR/alice/01-signing/src/\
+        lib.rs, …). Only the .rs files under each lab's src/ are taken from a trainee; the \
+        manifest, the scenario and the committed transcript come from this repository, so a \
+        submission cannot change its grader. Everything is built together in \
+        <target>/grading/workspace (a submission that does not compile costs only its own cell), \
+        then each scenario runs alone with a time limit (a loop costs only its own cell).\n\n\
+        Prints a table trainee × lab (pass / fail at step N / does not compile / timed out / \
+        missing) and writes grades.json and grades.xml (JUnit) to --out.\n\n\
+        Example:\n  cargo xtask grade --submissions ~/course/week1 --labs 1,3 --out grades/")]
+    Grade {
+        /// The folder holding one subfolder per trainee, each a copy of that trainee's labs/.
+        #[arg(long, value_name = "DIR")]
+        submissions: PathBuf,
+        /// Only these labs (numbers or names, comma-separated); all of labs/info.toml by default.
+        #[arg(long, value_delimiter = ',', value_name = "LAB,…")]
+        labs: Option<Vec<String>>,
+        /// Seconds one scenario may run before it counts as timed out.
+        #[arg(long, default_value_t = 120, value_name = "SECS")]
+        time_limit: u64,
+        /// Where to write grades.json and grades.xml (default: <target>/grading).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Scenarios run at once (default: the number of CPUs).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -137,6 +169,29 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Task::Grade {
+            submissions,
+            labs,
+            time_limit,
+            out,
+            jobs,
+        } => {
+            let options = grade::GradeOptions {
+                submissions,
+                labs,
+                time_limit: std::time::Duration::from_secs(time_limit),
+                out,
+                jobs: jobs
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)),
+            };
+            match grade::grade(&options) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Task::Bench { name } => match bench::run(name) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {

@@ -1,6 +1,6 @@
 //! Building and running lab scenarios: shared by `check-labs`, `grade` and `bench labs`.
 //!
-//! Scenarios are built once, all together, with `cargo test --no-run --message-format=json`, which
+//! Scenarios are built once, all together, with `cargo build --test scenario --message-format=json`, which
 //! names each test executable and the package it belongs to; then each executable is run on its
 //! own, with a time limit, and its output read for the harness's report line.
 
@@ -54,10 +54,15 @@ struct CompilerMessage {
 }
 
 /// The package name in a cargo package id: `path+file:///…/labs/01-signing#lab-01-signing@0.1.0`
-/// (or the older `lab-01-signing 0.1.0 (path+file://…)`).
+/// or `path+file:///…/alice-01#0.1.0` when the folder is named after the package (or the older
+/// `lab-01-signing 0.1.0 (path+file://…)`).
 pub(crate) fn package_name(package_id: &str) -> String {
-    if let Some((_, rest)) = package_id.rsplit_once('#') {
-        return rest.split('@').next().unwrap_or(rest).to_owned();
+    if let Some((url, rest)) = package_id.rsplit_once('#') {
+        // `#name@version`, or just `#version` when the name is the folder's.
+        return match rest.split_once('@') {
+            Some((name, _)) => name.to_owned(),
+            None => url.rsplit('/').next().unwrap_or(url).to_owned(),
+        };
     }
     package_id
         .split_whitespace()
@@ -105,7 +110,7 @@ pub(crate) fn parse_build_messages(json_lines: &str) -> Built {
     built
 }
 
-/// Builds the `scenario` test of each package in `packages` with `cargo test --no-run`, in the
+/// Builds the `scenario` test of each package in `packages` with `cargo build --test`, in the
 /// workspace whose manifest is `manifest` (the repository's when `None`), and keeps going past
 /// packages that do not compile.
 pub(crate) fn build(
@@ -113,14 +118,10 @@ pub(crate) fn build(
     manifest: Option<&Path>,
     target_dir: Option<&Path>,
 ) -> Result<Built> {
-    // `--no-fail-fast` with `--no-run` keeps building the other packages past one that does not
-    // compile, so a broken submission costs only its own scenario.
-    let mut command = process::cargo([
-        "test",
-        "--no-run",
-        "--no-fail-fast",
-        "--message-format=json",
-    ]);
+    // `cargo build --test scenario` builds the test executables exactly as `cargo test --no-run`
+    // would, and, unlike it, can `--keep-going` past a package that does not compile: a broken
+    // submission costs only its own scenario.
+    let mut command = process::cargo(["build", "--keep-going", "--message-format=json"]);
     if let Some(manifest) = manifest {
         command.arg("--manifest-path").arg(manifest);
     }
@@ -238,6 +239,10 @@ mod tests {
         assert_eq!(
             package_name("path+file:///work/main/labs/01-signing#lab-01-signing@0.1.0"),
             "lab-01-signing"
+        );
+        assert_eq!(
+            package_name("path+file:///work/grading/submissions/alice-01#0.1.0"),
+            "alice-01"
         );
         assert_eq!(
             package_name("lab-01-signing 0.1.0 (path+file:///work/main/labs/01-signing)"),
