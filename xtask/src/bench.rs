@@ -30,6 +30,9 @@ pub(crate) enum Bench {
     /// The emulator binary: cold start (≤ 100 ms), idle memory (≤ 20 MB), point reads against a
     /// bare axum server (≥ 0.6×) and resource-token reads against master-key reads (≤ 1.1× the cost).
     Emulator,
+    /// The labs: every solution's scenario on the embedded emulator once built (≤ 10 s), and
+    /// `grade` on 30 copies of the solutions (≤ 2 min), against one copy in the same run.
+    Labs,
     /// Every benchmark, one after the other.
     All,
 }
@@ -54,6 +57,10 @@ const BENCHMARKS: &[Benchmark] = &[
         name: "emulator",
         run: emulator,
     },
+    Benchmark {
+        name: "labs",
+        run: labs,
+    },
 ];
 
 /// Runs the chosen benchmark, or all of them.
@@ -61,6 +68,7 @@ pub(crate) fn run(bench: Bench) -> Result<()> {
     match bench {
         Bench::Signing => signing(),
         Bench::Emulator => emulator(),
+        Bench::Labs => labs(),
         Bench::All => {
             // Like `cargo xtask ci`, keep going after a benchmark that cannot run, then say which.
             let mut failed = Vec::new();
@@ -342,6 +350,125 @@ fn throughput_ratio_report(
     ));
     report.push_str(&goal.verdict(ratio, &format!("{ratio:.2}"), ""));
     report
+}
+
+/// The labs benchmark: how long grading takes, which is what an instructor waits for.
+///
+/// 1. Every solution's scenario, run one after the other once built (building is not timed),
+///    against a baseline from the same run: the trainee's copy of lab 1, which stops at its first
+///    step, so it costs a process start and an emulator start and little else.
+/// 2. `cargo xtask grade` on 30 trainees who each submit every solution, against one trainee in
+///    the same run: build and run time, and how the total scales.
+fn labs() -> Result<()> {
+    use crate::{grade, labs as lab_checks, scenario};
+
+    let root = process::project_root();
+    let packages = lab_checks::lab_packages()?;
+    println!("building the labs' scenarios (not timed)…");
+    let built = scenario::build(&packages, None, None, None)?;
+    let limit = std::time::Duration::from_secs(120);
+    let run = |package: &str| -> Result<f64> {
+        let (dir, executable) = built
+            .executables
+            .get(package)
+            .with_context(|| format!("{package}'s scenario was not built"))?;
+        Ok(scenario::run(executable, dir, limit, false)?
+            .elapsed
+            .as_secs_f64())
+    };
+    // The median of five runs of the baseline, which is short enough to be noisy.
+    let mut baseline: Vec<f64> = (0..5)
+        .map(|_| run("lab-01-signing"))
+        .collect::<Result<_>>()?;
+    baseline.sort_by(f64::total_cmp);
+    let baseline = baseline[2];
+    let solutions: Vec<&String> = packages
+        .iter()
+        .filter(|p| p.starts_with("solution-"))
+        .collect();
+    let mut total = 0.0;
+    println!("\nevery solution's scenario, once built:");
+    for package in &solutions {
+        let seconds = run(package)?;
+        total += seconds;
+        println!("  {package:<32} {seconds:>7.3} s");
+    }
+    let per_lab = total / solutions.len().max(1) as f64;
+    println!(
+        "  all {} solutions                 {total:>7.3} s (goal ≤ 10 s)\n  \
+         baseline (lab 1 stopping at step 1) {baseline:>7.3} s\n  \
+         ratio mean solution / baseline = {:.1}",
+        solutions.len(),
+        per_lab / baseline
+    );
+    print!(
+        "{}",
+        Goal::AtMost(10.0).verdict(total, &format!("{total:.2} s"), " s")
+    );
+
+    // Grading: one trainee, then thirty, each submitting every solution.
+    let scratch = process::target_dir()?.join("cosmolab-bench/labs");
+    let catalog = cosmolab_lab_harness::Catalog::load(&root).map_err(anyhow::Error::msg)?;
+    let mut timings = Vec::new();
+    // The first run compiles the dependencies in the grading profile once; it is not a figure.
+    for trainees in [1, 1, 30] {
+        let submissions = scratch.join(format!("{trainees}-trainees"));
+        if submissions.exists() {
+            std::fs::remove_dir_all(&submissions)?;
+        }
+        for trainee in 0..trainees {
+            for lab in &catalog.labs {
+                grade::copy_tree(
+                    &lab.solution_dir(&root).join("src"),
+                    &submissions
+                        .join(format!("trainee{trainee:02}"))
+                        .join(&lab.name)
+                        .join("src"),
+                    &|_| true,
+                )?;
+            }
+        }
+        let started = std::time::Instant::now();
+        let grades = grade::grade(&grade::GradeOptions {
+            submissions,
+            labs: None,
+            time_limit: limit,
+            out: Some(scratch.join(format!("{trainees}-out"))),
+            jobs: std::thread::available_parallelism().map_or(2, usize::from),
+        })?;
+        let wall = started.elapsed().as_secs_f64();
+        let passed = grades
+            .cells
+            .values()
+            .flat_map(|cells| cells.values())
+            .filter(|cell| matches!(cell, grade::Cell::Pass { .. }))
+            .count();
+        timings.push((
+            trainees,
+            wall,
+            grades.build_seconds,
+            grades.run_seconds,
+            passed,
+        ));
+    }
+    timings.remove(0);
+    println!("\ngrading the solutions with `cargo xtask grade` (dependencies already built):");
+    for (trainees, wall, build, run, passed) in &timings {
+        println!(
+            "  {trainees:>2} trainee(s): {wall:>6.1} s (build {build:.1} s, run {run:.1} s), {passed} cells passed"
+        );
+    }
+    let (_, one, ..) = timings[0];
+    let (_, thirty, ..) = timings[1];
+    println!(
+        "  ratio 30 trainees / 1 trainee = {:.1} (30 would be no sharing at all)",
+        thirty / one
+    );
+    print!(
+        "{}",
+        Goal::AtMost(120.0).verdict(thirty, &format!("{thirty:.1} s"), " s")
+    );
+    Ok(())
 }
 
 /// Describes `numerator / denominator` against the goal "at most `goal`", ending with a verdict line.

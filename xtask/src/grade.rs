@@ -73,6 +73,10 @@ pub(crate) struct Grades {
     pub(crate) trainees: Vec<String>,
     /// trainee → lab → cell.
     pub(crate) cells: BTreeMap<String, BTreeMap<String, Cell>>,
+    /// Seconds spent building every submission together.
+    pub(crate) build_seconds: f64,
+    /// Seconds spent running the scenarios.
+    pub(crate) run_seconds: f64,
 }
 
 impl Cell {
@@ -145,12 +149,13 @@ pub(crate) fn grade(options: &GradeOptions) -> Result<Grades> {
             &packages,
             Some(&workspace.join("Cargo.toml")),
             Some(&target),
+            // Debug info off: see `[profile.grading]` in the root Cargo.toml.
+            Some("grading"),
         )?
     };
-    println!(
-        "built in {:.1} s; running the scenarios…",
-        started.elapsed().as_secs_f64()
-    );
+    let build_seconds = started.elapsed().as_secs_f64();
+    println!("built in {build_seconds:.1} s; running the scenarios…");
+    let started = Instant::now();
 
     let results = Mutex::new(Vec::new());
     let queue = Mutex::new(
@@ -179,11 +184,14 @@ pub(crate) fn grade(options: &GradeOptions) -> Result<Grades> {
     for (trainee, lab, cell) in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
         cells.entry(trainee).or_default().insert(lab, cell);
     }
+    let run_seconds = started.elapsed().as_secs_f64();
 
     let grades = Grades {
         labs: labs.iter().map(|lab| lab.name.clone()).collect(),
         trainees: trainees.iter().map(|(name, _)| name.clone()).collect(),
         cells,
+        build_seconds,
+        run_seconds,
     };
     println!("\n{}", table(&grades));
     let out = options.out.clone().unwrap_or(grading);
@@ -442,7 +450,7 @@ fn copy_trainee_source(from: &Path, to: &Path) -> Result<()> {
     })
 }
 
-fn copy_tree(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<()> {
+pub(crate) fn copy_tree(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
         let entry = entry?;
@@ -651,6 +659,8 @@ mod tests {
             labs: vec!["01-signing".to_owned()],
             trainees: vec!["alice".to_owned(), "bob".to_owned()],
             cells,
+            build_seconds: 1.0,
+            run_seconds: 0.5,
         }
     }
 
@@ -675,11 +685,25 @@ mod tests {
         std::fs::create_dir_all(lab("broken")).unwrap();
         std::fs::write(lab("broken").join("lib.rs"), "pub fn string_to_sign( {").unwrap();
         std::fs::create_dir_all(submissions.join("absent")).unwrap();
+        // A submission that never returns: its scenario is killed at the time limit.
+        copy_tree(
+            &root.join("solutions/01-signing/src"),
+            &lab("looping"),
+            &|_| true,
+        )
+        .unwrap();
+        let solved = std::fs::read_to_string(lab("looping").join("lib.rs")).unwrap();
+        let looping = solved.replacen(
+            "pub fn string_to_sign(",
+            "pub fn string_to_sign(verb: &str, resource_type: &str, resource_link: &str, date: &str) -> String {\n    let _ = (verb, resource_type, resource_link, date);\n    loop {\n        std::hint::spin_loop();\n    }\n}\n\npub fn unused_original(",
+            1,
+        );
+        std::fs::write(lab("looping").join("lib.rs"), looping).unwrap();
         let out = submissions.join("out");
         let grades = grade(&GradeOptions {
             submissions: submissions.clone(),
             labs: Some(vec!["1".to_owned()]),
-            time_limit: Duration::from_secs(120),
+            time_limit: Duration::from_secs(5),
             out: Some(out.clone()),
             jobs: 2,
         })
@@ -703,6 +727,11 @@ mod tests {
             cell("broken")
         );
         assert_eq!(cell("absent"), Cell::Missing);
+        assert!(
+            matches!(cell("looping"), Cell::TimedOut { .. }),
+            "{:?}",
+            cell("looping")
+        );
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out.join("grades.json")).unwrap())
                 .unwrap();

@@ -77,7 +77,7 @@ pub(crate) fn check_labs(update: bool) -> Result<Vec<Check>> {
         .map(|(package, _)| package)
         .collect();
     println!("building the scenarios of {} labs…", catalog.labs.len());
-    let built = scenario::build(&packages, None, None)?;
+    let built = scenario::build(&packages, None, None, None)?;
 
     let present = |lab: &&LabInfo| {
         lab.lab_dir(&root).join("Cargo.toml").exists()

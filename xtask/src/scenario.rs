@@ -117,6 +117,7 @@ pub(crate) fn build(
     packages: &[String],
     manifest: Option<&Path>,
     target_dir: Option<&Path>,
+    profile: Option<&str>,
 ) -> Result<Built> {
     // `cargo build --test scenario` builds the test executables exactly as `cargo test --no-run`
     // would, and, unlike it, can `--keep-going` past a package that does not compile: a broken
@@ -127,6 +128,9 @@ pub(crate) fn build(
     }
     if let Some(target_dir) = target_dir {
         command.env("CARGO_TARGET_DIR", target_dir);
+    }
+    if let Some(profile) = profile {
+        command.args(["--profile", profile]);
     }
     for package in packages {
         command.args(["-p", package]);
