@@ -8,9 +8,11 @@
 //! Every report ends with one line for tools, `cosmolab-lab: first failing step: N <title>`.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
+use std::time::Duration;
 
 use crate::MACHINE_LINE_PREFIX;
 use crate::catalog::LabInfo;
@@ -49,6 +51,54 @@ impl Drop for RunningStep {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poison| poison.into_inner())
+}
+
+/// How long a scenario may run before the watchdog ends it, unless
+/// `COSMOLAB_SCENARIO_TIMEOUT` (seconds) says otherwise. Every scenario of the course takes well
+/// under a second once built; a minute means a loop or a wait that never ends.
+pub const DEFAULT_SCENARIO_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Starts the watchdog: if the scenario is still running after its time limit, it prints a report
+/// naming the step that never finished and ends the test process, so `cargo lab check` and the
+/// graders never hang on a trainee's loop.
+pub(crate) fn start_watchdog(info: &LabInfo) {
+    let limit = std::env::var("COSMOLAB_SCENARIO_TIMEOUT")
+        .ok()
+        .and_then(|seconds| seconds.trim().parse().ok())
+        .map_or(DEFAULT_SCENARIO_TIMEOUT, Duration::from_secs);
+    let info = info.clone();
+    let spawned = std::thread::Builder::new()
+        .name("cosmolab-watchdog".to_owned())
+        .spawn(move || {
+            std::thread::sleep(limit);
+            let step = lock(&CURRENT_STEP).clone();
+            // Straight to the process's stderr: libtest shows what a test printed only when
+            // the test ends, and this one is about to be ended.
+            let _ = writeln!(std::io::stderr(), "{}", explain_timeout(&info, step, limit));
+            // The test cannot be unwound from another thread: end the process, with the
+            // failure code libtest itself uses.
+            std::process::exit(101);
+        });
+    // Without a watchdog the scenario still runs; only a hang would go unexplained.
+    drop(spawned);
+}
+
+fn explain_timeout(info: &LabInfo, step: Option<(usize, String)>, limit: Duration) -> String {
+    let mut report = banner(info);
+    let (number, title) = step.unwrap_or((0, "between two steps".to_owned()));
+    let _ = writeln!(
+        report,
+        "Step {number} ({title}) was still running after {} s: your code may loop forever, or \
+         wait for something that never comes (a lock, a channel, a request to the wrong place).\n",
+        limit.as_secs()
+    );
+    push_hint(&mut report, info);
+    let _ = write!(
+        report,
+        "{MACHINE_LINE_PREFIX} first failing step: {number} {title} (timed out after {} s)",
+        limit.as_secs()
+    );
+    report
 }
 
 /// Installs the panic hook that explains `todo!()`s and panics inside steps, once per process.
@@ -499,6 +549,20 @@ mod tests {
         assert!(shown.starts_with(BANNER_START), "{shown}");
         assert!(!shown.contains(MACHINE_LINE_PREFIX), "{shown}");
         assert!(first_failing_step("test result: ok").is_none());
+    }
+
+    #[test]
+    fn a_timeout_names_the_step_that_never_finished() {
+        let report = explain_timeout(
+            &info(),
+            Some((4, "read bob's order".into())),
+            Duration::from_secs(60),
+        );
+        assert!(report.contains("Step 4 (read bob's order) was still running after 60 s"));
+        assert_eq!(
+            first_failing_step(&report),
+            Some("4 read bob's order (timed out after 60 s)")
+        );
     }
 
     #[test]

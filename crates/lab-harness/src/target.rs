@@ -32,7 +32,8 @@ pub struct Lab {
 
 impl Lab {
     /// Starts lab `name` (its folder name, e.g. `"03-resource-tokens"`) on the target chosen by
-    /// `COSMOLAB_TARGET`, and installs the panic hook that explains `todo!()`s.
+    /// `COSMOLAB_TARGET`, installs the panic hook that explains `todo!()`s, and starts the
+    /// watchdog that ends a scenario stuck for `COSMOLAB_SCENARIO_TIMEOUT` seconds (default 60).
     ///
     /// Panics with a message saying what to fix when the catalog or the target is not usable:
     /// a scenario cannot run without them.
@@ -43,6 +44,7 @@ impl Lab {
             panic!("lab `{name}` is not in labs/info.toml; add a [[lab]] entry for it")
         });
         report::install_panic_hook(&info, &root);
+        report::start_watchdog(&info);
 
         let target = std::env::var("COSMOLAB_TARGET").unwrap_or_default();
         match target.as_str() {
