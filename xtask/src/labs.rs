@@ -24,9 +24,6 @@ use crate::scenario::{self, RunOutcome};
 /// The time one scenario may take before it counts as hung.
 const TIME_LIMIT: Duration = Duration::from_secs(120);
 
-/// Scenarios run at once: each starts its own emulator, and two keep a small machine responsive.
-const JOBS: usize = 2;
-
 /// One check's result, as one line of output and one test in CI's count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Check {
@@ -65,59 +62,45 @@ pub(crate) fn check_labs(update: bool) -> Result<Vec<Check>> {
         print_check(check);
     }
 
-    // Only the labs whose two crates exist: a missing one is already a failed check above, and
-    // naming it to cargo would stop the whole build.
-    let present: Vec<&LabInfo> = catalog
+    // Only the crates that exist: a missing one is already a failed check above, and naming it
+    // to cargo would stop the whole build.
+    let packages: Vec<String> = catalog
         .labs
         .iter()
-        .filter(|lab| {
-            lab.lab_dir(&root).join("Cargo.toml").exists()
-                && lab.solution_dir(&root).join("Cargo.toml").exists()
+        .flat_map(|lab| {
+            [
+                (lab.lab_package(), lab.lab_dir(&root)),
+                (lab.solution_package(), lab.solution_dir(&root)),
+            ]
         })
+        .filter(|(_, dir)| dir.join("Cargo.toml").exists())
+        .map(|(package, _)| package)
         .collect();
-    let packages: Vec<String> = present
-        .iter()
-        .flat_map(|lab| [lab.solution_package(), lab.lab_package()])
-        .collect();
-    println!("building the scenarios of {} lab(s)…", present.len());
-    let built = scenario::build(&packages, &scenario::BuildSettings::default())?;
+    println!("building the scenarios of {} labs…", catalog.labs.len());
+    let built = scenario::build(&packages, None, None, None)?;
 
-    println!(
-        "running {} scenario(s), {JOBS} at a time{}…",
-        packages.len(),
-        if update {
-            " (solutions first rewrite their transcripts)"
-        } else {
-            ""
+    let present = |lab: &&LabInfo| {
+        lab.lab_dir(&root).join("Cargo.toml").exists()
+            && lab.solution_dir(&root).join("Cargo.toml").exists()
+    };
+    for lab in catalog.labs.iter().filter(present) {
+        for check in scenario_checks(lab, &built, update)? {
+            print_check(&check);
+            checks.push(check);
         }
-    );
-    let runs: Vec<(&LabInfo, Side)> = present
-        .iter()
-        .flat_map(|&lab| [(lab, Side::Solution), (lab, Side::Trainee)])
-        .collect();
-    let scenario_checks = scenario::in_parallel(JOBS, &runs, |&(lab, side)| match side {
-        Side::Solution => solution_check(lab, &built, update),
-        Side::Trainee => trainee_check(lab, &built),
-    });
-    for check in scenario_checks {
-        let check = check?;
-        print_check(&check);
-        checks.push(check);
     }
-
     let failed = checks.iter().filter(|check| !check.passed).count();
     println!(
         "\ncheck-labs: {} passed, {failed} failed",
         checks.len() - failed
     );
+    if failed > 0 && !update {
+        println!(
+            "If a solution's transcript changed on purpose, rewrite it with \
+             `cargo xtask check-labs --update` and review it with `git diff labs/`."
+        );
+    }
     Ok(checks)
-}
-
-/// Which crate of a lab a scenario check runs.
-#[derive(Debug, Clone, Copy)]
-enum Side {
-    Solution,
-    Trainee,
 }
 
 fn print_check(check: &Check) {
@@ -125,141 +108,93 @@ fn print_check(check: &Check) {
     println!("  {mark} {}: {}", check.name, check.detail);
 }
 
-/// What to do when a solution's transcript is not the committed one.
-const UPDATE_ADVICE: &str = "if the change is intended, run `cargo xtask check-labs --update`, \
-                             then review the diff with `git diff labs/`";
-
-/// The solution passes its scenario, which proves the committed transcript is the solution's
-/// (after rewriting it first, when updating).
-fn solution_check(lab: &LabInfo, built: &scenario::Built, update: bool) -> Result<Check> {
+/// The trainee's copy fails at a step; the solution passes (after rewriting its transcript
+/// when updating).
+fn scenario_checks(lab: &LabInfo, built: &scenario::Built, update: bool) -> Result<Vec<Check>> {
+    let mut checks = Vec::new();
     let solution = lab.solution_package();
-    let name = format!("{solution} passes");
-    let Some((dir, executable)) = built.executables.get(&solution) else {
-        return Ok(Check::new(name, false, compile_failure(built, &solution)));
-    };
-    if update {
-        let rewrite = scenario::run(executable, dir, TIME_LIMIT, true)?;
-        if rewrite.outcome != RunOutcome::Passed {
-            return Ok(Check::new(
-                name,
-                false,
-                format!(
-                    "it fails even while rewriting its transcript, so the solution itself is \
-                     wrong; its output:\n{}",
-                    indent(&rewrite.output)
-                ),
-            ));
-        }
-    }
-    let run = scenario::run(executable, dir, TIME_LIMIT, false)?;
-    let detail = match &run.outcome {
-        RunOutcome::Passed => format!(
-            "its transcript is the committed one ({:.1} s)",
-            run.elapsed.as_secs_f64()
-        ),
-        RunOutcome::TimedOut { .. } => format!(
-            "it ran past {} s; its output:\n{}",
-            TIME_LIMIT.as_secs(),
-            indent(&run.output)
-        ),
-        RunOutcome::Failed { .. } if !lab.snapshot_file(&process::project_root()).exists() => {
-            format!(
-                "there is no committed transcript (labs/{}/tests/snapshots/transcript.snap): \
-                 write it with `cargo xtask check-labs --update`, then review it with \
-                 `git diff labs/`",
-                lab.name
-            )
-        }
-        RunOutcome::Failed {
-            first_failing_step: Some(step),
-        } if is_a_difference(step) => format!(
-            "its transcript differs from the committed one at step {step}; {UPDATE_ADVICE}. The \
-             report:\n{}",
-            indent(
-                &cosmolab_lab_harness::trainee_report(&run.output)
-                    .unwrap_or_else(|| run.output.clone())
-            )
-        ),
-        // insta's own failure: a committed transcript it cannot read.
-        RunOutcome::Failed {
-            first_failing_step: None,
-        } if run.output.contains("snapshot") => format!(
-            "its snapshot check failed; {UPDATE_ADVICE}. Its output:\n{}",
-            indent(&run.output)
-        ),
-        RunOutcome::Failed {
-            first_failing_step: Some(step),
-        } => format!(
-            "the solution itself fails at step {step}; its output:\n{}",
-            indent(&run.output)
-        ),
-        RunOutcome::Failed { .. } => format!("it fails; its output:\n{}", indent(&run.output)),
-    };
-    Ok(Check::new(name, run.outcome == RunOutcome::Passed, detail))
-}
-
-/// Whether the harness's first failing step is a transcript that differs from the committed one,
-/// rather than a step that panicked, reached a `todo!()` or never finished (which the harness
-/// marks at the end of the line).
-fn is_a_difference(step: &str) -> bool {
-    !(step.ends_with("(panicked)")
-        || step.contains("(todo!() at ")
-        || step.contains("(timed out after "))
-}
-
-/// The trainee's copy compiles and fails its scenario at a step, with the harness's report.
-fn trainee_check(lab: &LabInfo, built: &scenario::Built) -> Result<Check> {
     let trainee = lab.lab_package();
-    let name = format!("{trainee} fails as shipped");
-    let Some((dir, executable)) = built.executables.get(&trainee) else {
-        return Ok(Check::new(
-            name,
+
+    checks.push(match built.executables.get(&solution) {
+        None => Check::new(
+            format!("{solution} passes"),
+            false,
+            compile_failure(built, &solution),
+        ),
+        Some((dir, executable)) => {
+            if update {
+                scenario::run(executable, dir, TIME_LIMIT, true)?;
+            }
+            let run = scenario::run(executable, dir, TIME_LIMIT, false)?;
+            let passed = run.outcome == RunOutcome::Passed;
+            let detail = match &run.outcome {
+                RunOutcome::Passed => format!(
+                    "its transcript is the committed one ({:.1} s)",
+                    run.elapsed.as_secs_f64()
+                ),
+                RunOutcome::TimedOut => format!("it ran past {} s", TIME_LIMIT.as_secs()),
+                RunOutcome::Failed { first_failing_step } => format!(
+                    "it fails{}; its output:\n{}",
+                    first_failing_step
+                        .as_ref()
+                        .map(|step| format!(" at step {step}"))
+                        .unwrap_or_default(),
+                    indent(&run.output)
+                ),
+            };
+            Check::new(format!("{solution} passes"), passed, detail)
+        }
+    });
+
+    checks.push(match built.executables.get(&trainee) {
+        None => Check::new(
+            format!("{trainee} fails as shipped"),
             false,
             format!(
                 "it must compile, so trainees can start: {}",
                 compile_failure(built, &trainee)
             ),
-        ));
-    };
-    let run = scenario::run(executable, dir, TIME_LIMIT, false)?;
-    Ok(match &run.outcome {
-        RunOutcome::Failed {
-            first_failing_step: Some(step),
-        } => Check::new(name, true, format!("at step {step}")),
-        RunOutcome::Failed {
-            first_failing_step: None,
-        } => Check::new(
-            name,
-            false,
-            format!(
-                "it fails without the harness's report, so a trainee would not know what to do; \
-                 its output:\n{}",
-                indent(&run.output)
-            ),
         ),
-        RunOutcome::Passed => Check::new(
-            name,
-            false,
-            "it passes as shipped: the lab has nothing left to do",
-        ),
-        RunOutcome::TimedOut { .. } => Check::new(
-            name,
-            false,
-            format!("it ran past {} s", TIME_LIMIT.as_secs()),
-        ),
-    })
+        Some((dir, executable)) => {
+            let run = scenario::run(executable, dir, TIME_LIMIT, false)?;
+            match &run.outcome {
+                RunOutcome::Failed {
+                    first_failing_step: Some(step),
+                } => Check::new(
+                    format!("{trainee} fails as shipped"),
+                    true,
+                    format!("at step {step}"),
+                ),
+                RunOutcome::Failed {
+                    first_failing_step: None,
+                } => Check::new(
+                    format!("{trainee} fails as shipped"),
+                    false,
+                    format!(
+                        "it fails without the harness's report, so a trainee would not know what \
+                         to do; its output:\n{}",
+                        indent(&run.output)
+                    ),
+                ),
+                RunOutcome::Passed => Check::new(
+                    format!("{trainee} fails as shipped"),
+                    false,
+                    "it passes as shipped: the lab has nothing left to do",
+                ),
+                RunOutcome::TimedOut => Check::new(
+                    format!("{trainee} fails as shipped"),
+                    false,
+                    format!("it ran past {} s", TIME_LIMIT.as_secs()),
+                ),
+            }
+        }
+    });
+    Ok(checks)
 }
 
 fn compile_failure(built: &scenario::Built, package: &str) -> String {
-    if let Some(errors) = built.errors.get(package) {
-        return format!("it does not compile:\n{}", indent(errors));
-    }
-    // Not its own error: a crate it depends on (the harness, the emulator) did not compile.
-    match built.dependency_errors().next() {
-        Some((other, errors)) => format!(
-            "its scenario was not built because `{other}` does not compile:\n{}",
-            indent(errors)
-        ),
+    match built.errors.get(package) {
+        Some(errors) => format!("it does not compile:\n{}", indent(errors)),
         None => "its scenario was not built (is the package in the workspace?)".to_owned(),
     }
 }
@@ -495,21 +430,6 @@ mod tests {
         assert!(misplaced_in("let s = r#\"a \" todo!()\n\"#;\n", false).is_empty());
         assert_eq!(misplaced_in("let q = '\"'; todo!()\n", false), vec![1]);
         assert_eq!(misplaced_in("let s = \"\\\"\"; todo!()\n", false), vec![1]);
-    }
-
-    #[test]
-    fn a_transcript_difference_is_told_from_a_panic() {
-        assert!(is_a_difference(
-            "3 signature of the first, with the emulator's key"
-        ));
-        assert!(is_a_difference(
-            "6 bounded lifetimes of 1 minute, 1 hour (seconds)"
-        ));
-        assert!(!is_a_difference("0 before the first step (panicked)"));
-        assert!(!is_a_difference(
-            "1 string to sign (todo!() at labs/01-signing/src/lib.rs:70)"
-        ));
-        assert!(!is_a_difference("4 read (timed out after 60 s)"));
     }
 
     #[test]
