@@ -23,7 +23,9 @@
 //!
 //! Fill in the four functions below, in order, each at its `TODO:`, then run `cargo lab check 4`.
 //! The scenario moves the emulator's clock forward (time travel, an emulator-only feature) so
-//! tokens expire in milliseconds instead of minutes.
+//! tokens expire in milliseconds instead of minutes. That is why the functions that need the time
+//! take a `now`: it is the service's time, which runs ahead of your machine's once the scenario
+//! has moved it.
 //!
 //! 1. [`bounded_lifetime`] — keep a requested lifetime within what the service accepts.
 //! 2. [`needs_refresh`] — the check every refresh loop gets wrong once.
@@ -86,7 +88,9 @@ pub async fn fresh_token(
     // returns the permission with a token minted just now for `lifetime`; take its
     // `.into_resource()`. The token is in its `token` field (an Option: use `.expect(...)`, a read
     // permission always carries one), the link in its `resource` field. The service does not
-    // send the expiry back: it is `now + lifetime`, since the token was minted at `now`.
+    // send the expiry back: it is `now + lifetime`, since the token was minted at `now`. Use the
+    // `now` you are given, not `SystemTime::now()`: it is the time on the service's clock, which
+    // the scenario has moved minutes ahead of your machine's.
     todo!()
 }
 
@@ -117,6 +121,8 @@ impl TokenRefresher {
         // swap it into the app's tokens in one step with
         // `self.tokens.replace_all([(issued.link, issued.token)])` — so no request ever sees no
         // token — remember its `expires_at`, and return Ok(true).
+        // `self.tokens` is a handle the app's client shares: change what it holds, do not assign
+        // a new `ResourceTokens` to the field (the app's client would keep the old, expiring one).
         todo!()
     }
 }

@@ -3,7 +3,8 @@
 //! The back-end (master key) gives alice a permission on her partition of `orders`; the app holds
 //! a ten-minute token. The emulator's clock is then moved forward — an emulator-only feature, so
 //! that expiry takes milliseconds — through expiry, refresh, the deletion of the permission, and
-//! the last expiry, after which no refresh can help.
+//! the last expiry, after which no refresh can help. Every `now` your functions receive is the
+//! emulator's time, not the machine's (see `ServiceClock`).
 //! Run it with `cargo lab check 4`; do not edit it — `cargo xtask grade` uses its own copy.
 
 use std::time::{Duration, SystemTime};
@@ -14,7 +15,10 @@ use cosmolab_model::{Container, PartitionKey, PartitionKeyDefinition, Permission
 use lab_04_token_lifetime::{self as lab, TokenRefresher};
 use serde_json::{Value, json};
 
-/// How far the scenario has moved the emulator's token clock.
+/// The time as the emulator's token clock sees it: the machine's time plus everything the
+/// scenario has advanced it by. Your functions get their `now` from here, never from
+/// `SystemTime::now()`: in a real deployment the two are the same clock, but here the service
+/// lives up to 22 minutes in the future.
 struct ServiceClock {
     offset: Duration,
 }
@@ -146,6 +150,14 @@ async fn scenario() {
     t.request_status(
         "app, with the refreshed token: read alice's order",
         app_orders.read_item::<Value>("alice", "order-1"),
+    )
+    .await;
+    // The new token was minted at the emulator's "now", eleven minutes ahead of the machine's
+    // clock: an expiry computed from the machine's clock would already be past, and the refresher
+    // would refresh again (and again) for nothing.
+    t.outcome(
+        "refresher, right after: the new token has ten minutes left",
+        refresher.refresh_if_needed(clock.now()),
     )
     .await;
 

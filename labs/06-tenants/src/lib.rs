@@ -54,6 +54,7 @@ pub fn permissions_for(tenant: &str) -> Vec<Permission> {
     // The orders permission also sets `resource_partition_key` to
     // `Some(PartitionKey::from(tenant))`, or the tenant would see every tenant's orders.
     // Permission ids only need to be unique per user: every tenant can have an `own-container`.
+    // (Reusing one id for all four would make each upsert replace the one before.)
     todo!()
 }
 
@@ -70,7 +71,8 @@ pub async fn grant_tenant(
     todo!()
 }
 
-/// Step 3: the tenant's client, holding every token of `permissions` and nothing else.
+/// Step 3: the tenant's client — seed 002's "Vendor B" software — holding every token of
+/// `permissions` and nothing else.
 pub fn tenant_client(
     endpoint: &str,
     permissions: &[Permission],

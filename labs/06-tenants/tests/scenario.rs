@@ -2,15 +2,17 @@
 //!
 //! Seed 002's vendor/tenant story: the vendor (master key) sets up database `saas` — a container
 //! per tenant, a shared `orders` container partitioned by `/tenant`, a `catalog`, and two
-//! `announcements` — then grants tenant fabrikam its permission list with your code. Fabrikam's
-//! software, holding only those tokens, works with its data and is refused everyone else's.
+//! `announcements` — then grants tenants fabrikam and contoso their permission lists with your
+//! code, and reads back what the service stored. Fabrikam's software, holding only its tokens,
+//! works with its data and is refused everyone else's: by its own client when no token covers a
+//! request, and by the emulator when the same request is sent by hand with a token that does not.
 //! Run it with `cargo lab check 6`; do not edit it — `cargo xtask grade` uses its own copy.
 
 use std::time::SystemTime;
 
 use cosmolab_auth_signing::{encode_header_value, format_http_date};
 use cosmolab_lab_harness::Lab;
-use cosmolab_model::{Container, PartitionKeyDefinition};
+use cosmolab_model::{Container, PartitionKeyDefinition, Permission, ResourceToken};
 use lab_06_tenants as lab;
 use serde_json::{Value, json};
 
@@ -92,6 +94,26 @@ async fn scenario() {
     )
     .await;
     let granted = lab.need(&t, granted);
+    // Seed 003's permission feed, read with the master key: what the service now stores. Both
+    // users have an `own-container`: permission ids are unique per user, not per database.
+    t.outcome(
+        "vendor: the permission ids of each tenant, from its permission feed",
+        async {
+            let mut ids = serde_json::Map::new();
+            for tenant in ["fabrikam", "contoso"] {
+                let stored = saas
+                    .user_client(tenant)
+                    .permissions()
+                    .collect_items()
+                    .await?;
+                let mut names: Vec<String> = stored.into_iter().map(|p| p.id).collect();
+                names.sort();
+                ids.insert(tenant.to_owned(), json!(names));
+            }
+            Ok(Value::Object(ids))
+        },
+    )
+    .await;
     let client = lab::tenant_client(lab.endpoint(), &granted);
     t.note(
         "fabrikam's client, from its four tokens",
@@ -150,44 +172,74 @@ async fn scenario() {
         announcements.read_item::<Value>("welcome", "welcome"),
     )
     .await;
+    // The roadmap: no token of fabrikam's covers it, so its client does not even send the
+    // request. A token is only a string, though: sent by hand with the welcome document's token,
+    // the request reaches the emulator, which refuses it itself.
     t.request_status(
         "fabrikam: read the roadmap announcement",
         announcements.read_item::<Value>("roadmap", "roadmap"),
     )
     .await;
+    let welcome_token = lab.need(&t, token_of(&granted, "welcome"));
+    t.http(
+        "fabrikam, by hand with the welcome document's token: read the roadmap",
+        read_by_hand(
+            &lab,
+            &welcome_token,
+            "announcements/docs/roadmap",
+            "roadmap",
+        ),
+        false,
+    )
+    .await;
 
-    // Another tenant's container.
+    // Another tenant's container: the same two refusals, the client's and the emulator's.
     t.request_status(
         "fabrikam: read contoso's settings",
         db.container_client("tenant-contoso")
             .read_item::<Value>("settings", "settings"),
     )
     .await;
-
-    // The client would not send that. Sent by hand with fabrikam's own-container token, the
-    // emulator refuses it itself.
-    let own_token = granted[0]
-        .token
-        .clone()
-        .expect("a granted permission carries its token");
-    let by_hand = reqwest::Client::new()
-        .get(format!(
-            "{}dbs/saas/colls/tenant-contoso/docs/settings",
-            lab.endpoint()
-        ))
-        .header("x-ms-date", format_http_date(SystemTime::now()))
-        .header("x-ms-version", "2020-07-15")
-        .header("x-ms-documentdb-partitionkey", r#"["settings"]"#)
-        .header(
-            "authorization",
-            encode_header_value(own_token.expose_secret()),
-        );
+    let own_token = lab.need(&t, token_of(&granted, "own-container"));
     t.http(
         "fabrikam, by hand with its own container's token: read contoso's settings",
-        by_hand,
+        read_by_hand(&lab, &own_token, "tenant-contoso/docs/settings", "settings"),
         false,
     )
     .await;
 
     lab.finish(&t);
+}
+
+/// The token of the granted permission `id`, if your `grant_tenant` returned it (without it, the
+/// scenario stops and reports the first step that differs from the solution's).
+fn token_of(granted: &[Permission], id: &str) -> Option<ResourceToken> {
+    granted
+        .iter()
+        .find(|permission| permission.id == id)?
+        .token
+        .clone()
+}
+
+/// A read of `dbs/saas/colls/<path>` built by hand with `token`, as anyone holding that token
+/// could send it — whether or not the token covers the item.
+fn read_by_hand(
+    lab: &Lab,
+    token: &ResourceToken,
+    path: &str,
+    partition_key: &str,
+) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .get(format!(
+            "{}dbs/{}/colls/{path}",
+            lab.endpoint(),
+            lab::DATABASE
+        ))
+        .header("x-ms-date", format_http_date(SystemTime::now()))
+        .header("x-ms-version", "2020-07-15")
+        .header(
+            "x-ms-documentdb-partitionkey",
+            json!([partition_key]).to_string(),
+        )
+        .header("authorization", encode_header_value(token.expose_secret()))
 }

@@ -23,7 +23,9 @@
 //!
 //! Fills in the four functions below (this is the finished twin; run `cargo lab check 4`).
 //! The scenario moves the emulator's clock forward (time travel, an emulator-only feature) so
-//! tokens expire in milliseconds instead of minutes.
+//! tokens expire in milliseconds instead of minutes. That is why the functions that need the time
+//! take a `now`: it is the service's time, which runs ahead of your machine's once the scenario
+//! has moved it.
 //!
 //! 1. [`bounded_lifetime`] — keep a requested lifetime within what the service accepts.
 //! 2. [`needs_refresh`] — the check every refresh loop gets wrong once.
@@ -80,10 +82,17 @@ pub async fn fresh_token(
     lifetime: Duration,
     now: SystemTime,
 ) -> cosmolab_client::Result<IssuedToken> {
-    // Every read of a permission mints a new token, for the lifetime asked now; nothing has to be
-    // stored to "renew" it. The service does not send the expiry back, so it is computed from the
-    // moment of the read on the service's clock — which is why `now` is a parameter here, and why
-    // a real back-end reads it right after the response, not from a clock that may drift.
+    // Every read of a permission mints a new token, valid from the moment of the read for the
+    // lifetime asked now; nothing has to be stored to "renew" it. The service does not send the
+    // expiry back (it is sealed inside the token, which a client treats as opaque), so we compute
+    // it: the time of the read plus the lifetime.
+    //
+    // "The time of the read" is the service's. Here the caller passes it in as `now`, because
+    // the scenario has moved the emulator's clock forward and `SystemTime::now()` would be
+    // minutes behind. A real back-end has one clock: it reads it just *before* sending the
+    // request, so the computed expiry can only be earlier than the real one, never later. (The
+    // service counts whole seconds, so the real expiry may be up to a second earlier than ours:
+    // the refresh margin absorbs that, and any small skew between the two machines.)
     let permission = user
         .clone()
         .with_token_lifetime(lifetime)
@@ -126,9 +135,10 @@ impl TokenRefresher {
             return Ok(false);
         }
         // Replace, don't add: `replace_all` swaps the whole set under one lock, so a request in
-        // flight sees either the old token or the new one, never none. If the read fails (the
-        // permission was deleted: 404), the old token stays until it expires — the error says
-        // why the next refresh will not come.
+        // flight sees either the old token or the new one, never none. And replace *in* the
+        // shared handle: assigning a new `ResourceTokens` to `self.tokens` would leave the app's
+        // client holding the old token. If the read fails (the permission was deleted: 404), the
+        // old token stays until it expires — the error says why the next refresh will not come.
         let issued = fresh_token(&self.user, &self.permission_id, self.lifetime, now).await?;
         self.tokens.replace_all([(issued.link, issued.token)]);
         self.expires_at = issued.expires_at;

@@ -51,6 +51,9 @@ pub fn permissions_for(tenant: &str) -> Vec<Permission> {
     // One permission per resource, each as narrow as the tenant's use of it: `All` only where the
     // tenant writes, `Read` where it only looks, and the orders permission pinned to the tenant's
     // own partition — without that pin, the shared container would leak every tenant's orders.
+    // Each permission gets its own id: ids are unique per user, so four upserts under one id would
+    // replace one another and leave the user a single permission. Across users the same ids are
+    // fine, which keeps every tenant's grant the same shape.
     let collection = |name: &str| format!("dbs/{DATABASE}/colls/{name}");
     let mut own_orders = Permission::new("own-orders", PermissionMode::All, collection("orders"));
     own_orders.resource_partition_key = Some(PartitionKey::from(tenant));
@@ -91,7 +94,8 @@ pub async fn grant_tenant(
     Ok(granted)
 }
 
-/// Step 3: the tenant's client, holding every token of `permissions` and nothing else.
+/// Step 3: the tenant's client — seed 002's "Vendor B" software — holding every token of
+/// `permissions` and nothing else.
 pub fn tenant_client(
     endpoint: &str,
     permissions: &[Permission],
