@@ -20,7 +20,7 @@
 //!                                      refused and why, and the lab's hint
 //! ```
 //!
-//! A step that reaches one of the lab's `todo!()`s is reported as "your next TODO is at
+//! A step that reaches one of the lab's `todo!` markers is reported as "your next TODO is at
 //! `labs/…/src/lib.rs:42`", not as a bare panic. Every report also prints one machine-readable
 //! line, `cosmolab-lab: first failing step: N <title>`, which `cargo lab` and `cargo xtask grade`
 //! read.

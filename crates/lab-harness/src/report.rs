@@ -1,6 +1,6 @@
 //! The snapshot check, and the report a trainee reads when a lab does not pass yet.
 //!
-//! Two things can stop a scenario: a step that reaches one of the lab's `todo!()`s (the panic hook
+//! Two things can stop a scenario: a step that reaches one of the lab's `todo!` markers (the panic hook
 //! below turns it into "your next TODO is at `labs/…/src/lib.rs:42`", with the TODO's own comment),
 //! and a transcript that differs from the solution's (the report names the first step that differs,
 //! shows both versions, says what the emulator refused and why, and repeats the lab's hint).
@@ -101,7 +101,7 @@ fn explain_timeout(info: &LabInfo, step: Option<(usize, String)>, limit: Duratio
     report
 }
 
-/// Installs the panic hook that explains `todo!()`s and panics inside steps, once per process.
+/// Installs the panic hook that explains `todo!` markers and panics inside steps, once per process.
 pub(crate) fn install_panic_hook(info: &LabInfo, root: &Path) {
     *lock(&CONTEXT) = Some(LabContext {
         info: info.clone(),
@@ -152,7 +152,7 @@ fn explain_panic(
     if is_todo {
         let _ = writeln!(
             report,
-            "Step {number} ({title}) reached a todo!(): that is your next TODO.\n\n  {place}\n"
+            "Step {number} ({title}) reached a `todo!`: that is your next TODO.\n\n  {place}\n"
         );
         if let Some((file, line)) = &location
             && let Some(comment) = todo_comment(&context.root.join(file), *line)
@@ -164,7 +164,7 @@ fn explain_panic(
         }
         let _ = writeln!(
             report,
-            "Replace the todo!() with your code and save: `cargo lab` checks the lab again.\n\
+            "Replace the `todo!` with your code and save: `cargo lab` checks the lab again.\n\
              Stuck? `cargo lab hint {}` · the lab's page: docs/labs/{}.md",
             info.number, info.name
         );
@@ -177,7 +177,7 @@ fn explain_panic(
         push_hint(&mut report, info);
     }
     let detail = if is_todo {
-        format!("todo!() at {place}")
+        format!("todo! at {place}")
     } else {
         "panicked".to_owned()
     };
@@ -526,16 +526,14 @@ mod tests {
             Some(("src/lib.rs".into(), 4)),
         );
         assert!(
-            report.contains("Step 2 (sign the request) reached a todo!()"),
+            report.contains("Step 2 (sign the request) reached a `todo!`"),
             "{report}"
         );
         assert!(
             report.contains("// TODO: lower-case the verb.\n  // Then join with \\n."),
             "{report}"
         );
-        assert!(
-            report.ends_with("first failing step: 2 sign the request (todo!() at src/lib.rs:4)")
-        );
+        assert!(report.ends_with("first failing step: 2 sign the request (todo! at src/lib.rs:4)"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 

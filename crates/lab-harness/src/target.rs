@@ -32,7 +32,7 @@ pub struct Lab {
 
 impl Lab {
     /// Starts lab `name` (its folder name, e.g. `"03-resource-tokens"`) on the target chosen by
-    /// `COSMOLAB_TARGET`, installs the panic hook that explains `todo!()`s, and starts the
+    /// `COSMOLAB_TARGET`, installs the panic hook that explains `todo!` markers, and starts the
     /// watchdog that ends a scenario stuck for `COSMOLAB_SCENARIO_TIMEOUT` seconds (default 60).
     ///
     /// Panics with a message saying what to fix when the catalog or the target is not usable:

@@ -52,7 +52,7 @@ pub(crate) enum Verdict {
     Failed {
         /// The harness's report, from its banner on, verbatim.
         report: String,
-        /// The harness's machine line: `N title`, with details for a `todo!()`.
+        /// The harness's machine line: `N title`, with details for a `todo!`.
         first_failing_step: Option<String>,
     },
     /// The scenario failed without a harness report (a crash before the first step, a cargo
@@ -371,15 +371,15 @@ failures:
 ---- scenario stdout ----
 
 ══════ cosmolab · lab 1 · Signing a request by hand ══════
-Step 1 (string to sign: GET the database feed) reached a todo!(): that is your next TODO.
+Step 1 (string to sign: GET the database feed) reached a `todo!`: that is your next TODO.
 
   labs/01-signing/src/lib.rs:70
 
   // TODO: Return the five fields of the string to sign, each followed by \"\\n\":
 
-Replace the todo!() with your code and save: `cargo lab` checks the lab again.
+Replace the `todo!` with your code and save: `cargo lab` checks the lab again.
 Stuck? `cargo lab hint 1` · the lab's page: docs/labs/01-signing.md
-cosmolab-lab: first failing step: 1 string to sign: GET the database feed (todo!() at labs/01-signing/src/lib.rs:70)
+cosmolab-lab: first failing step: 1 string to sign: GET the database feed (todo! at labs/01-signing/src/lib.rs:70)
 
 thread 'scenario' (13947) panicked at labs/01-signing/src/lib.rs:70:5:
 not yet implemented
@@ -442,7 +442,7 @@ error: could not compile `lab-01-signing` (lib) due to 2 previous errors; 1 warn
         assert_eq!(classify(&passed), Verdict::Passed);
     }
 
-    /// A todo!() gives the harness's report verbatim, without the panic that follows it, and
+    /// A `todo!` gives the harness's report verbatim, without the panic that follows it, and
     /// its first failing step.
     #[test]
     fn a_failing_scenario_gives_the_harness_report() {
@@ -454,7 +454,7 @@ error: could not compile `lab-01-signing` (lib) due to 2 previous errors; 1 warn
             panic!("expected a report");
         };
         assert!(report.starts_with(BANNER_START), "{report}");
-        assert!(report.contains("reached a todo!()"), "{report}");
+        assert!(report.contains("reached a `todo!`"), "{report}");
         assert!(
             report.ends_with("the lab's page: docs/labs/01-signing.md"),
             "{report}"
@@ -463,7 +463,7 @@ error: could not compile `lab-01-signing` (lib) due to 2 previous errors; 1 warn
         assert_eq!(
             first_failing_step.as_deref(),
             Some(
-                "1 string to sign: GET the database feed (todo!() at labs/01-signing/src/lib.rs:70)"
+                "1 string to sign: GET the database feed (todo! at labs/01-signing/src/lib.rs:70)"
             )
         );
     }
