@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
+use crate::image;
 use crate::labs;
 use crate::process::{self, cargo};
 use crate::python_sdk;
@@ -80,6 +81,12 @@ fn steps() -> Vec<Step> {
             run: clippy,
         },
         Step {
+            name: "image",
+            purpose: "the emulator's container image builds from scratch (cargo xtask image)",
+            // Before the tests: the harness's container tests start this image.
+            run: image,
+        },
+        Step {
             name: "tests",
             purpose: "the unit and integration tests pass (nextest)",
             run: tests,
@@ -95,11 +102,20 @@ fn steps() -> Vec<Step> {
             run: python_sdk,
         },
         Step {
+            name: "python SDK on container",
+            purpose: "the same SDK suite passes against the emulator's container image",
+            run: python_sdk_on_container,
+        },
+        Step {
             name: "labs",
             purpose: "every lab fails as shipped and every solution passes (check-labs)",
             run: labs,
         },
-        // Coming with a later issue: the container image build.
+        Step {
+            name: "labs on container",
+            purpose: "the labs give the same transcripts against the container image",
+            run: labs_on_container,
+        },
     ]
 }
 
@@ -266,9 +282,48 @@ fn exclude_labs(command: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Whether this run's `image` step built the image: the container steps must not test an image
+/// left over from an earlier run.
+static IMAGE_BUILT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// `cargo xtask image`: the static binary in a `FROM scratch` image, tagged `:dev` for the
+/// container steps. Without Docker this fails with the fix; it never skips.
+fn image() -> Result<StepResult> {
+    let built = image::build();
+    let _ = IMAGE_BUILT.set(built.is_ok());
+    let image = built?;
+    println!(
+        "{}: {:.1} MB (goal ≤ 20 MB)",
+        image.tags.join(" and "),
+        image.size_bytes as f64 / 1e6
+    );
+    Ok(StepResult::passed())
+}
+
+/// Fails the step that needs the image when this run did not build it.
+fn require_image() -> Result<()> {
+    if IMAGE_BUILT.get() == Some(&true) {
+        return Ok(());
+    }
+    bail!(
+        "the `image` step did not build the image (see its note), so the container target cannot \
+         be tested; fix that step first (`cargo xtask image`)"
+    )
+}
+
 /// The labs' checks (`cargo xtask check-labs`), each counted as one test.
 fn labs() -> Result<StepResult> {
-    let checks = labs::check_labs(false)?;
+    labs_on(None)
+}
+
+/// The labs' checks against the container image (`cargo xtask check-labs --target container`).
+fn labs_on_container() -> Result<StepResult> {
+    require_image()?;
+    labs_on(Some("container"))
+}
+
+fn labs_on(target: Option<&str>) -> Result<StepResult> {
+    let checks = labs::check_labs(false, target)?;
     let failed = checks.iter().filter(|check| !check.passed).count() as u64;
     let counts = TestCounts {
         passed: checks.len() as u64 - failed,
@@ -278,7 +333,12 @@ fn labs() -> Result<StepResult> {
         passed: failed == 0,
         tests: Some(counts),
         note: (failed > 0).then(|| {
-            format!("{failed} lab check(s) failed (above); reproduce with `cargo xtask check-labs`")
+            let target = target
+                .map(|target| format!(" --target {target}"))
+                .unwrap_or_default();
+            format!(
+                "{failed} lab check(s) failed (above); reproduce with `cargo xtask check-labs{target}`"
+            )
         }),
     })
 }
@@ -295,14 +355,30 @@ fn doc_tests() -> Result<StepResult> {
 /// Each preparation step (build the emulator, find Python, prepare the venv) fails the step with a
 /// note saying what to do; a missing Python is a failure, never a skip. See [`python_sdk`](mod@crate::python_sdk).
 fn python_sdk() -> Result<StepResult> {
+    python_sdk_against(None)
+}
+
+/// The same suite with every emulator a container of the image this run built.
+fn python_sdk_on_container() -> Result<StepResult> {
+    require_image()?;
+    python_sdk_against(Some(image::DEV_IMAGE))
+}
+
+fn python_sdk_against(image: Option<&str>) -> Result<StepResult> {
     let emulator = python_sdk::build_emulator()?;
     let python = python_sdk::find_python()?;
     let venv = python_sdk::prepare_venv(&python)?;
 
     let mut command = python_sdk::pytest_command(&venv, &emulator);
+    if let Some(image) = image {
+        command.env("COSMOLAB_EMULATOR_IMAGE", image);
+    }
     let teed = process::run_teed(&mut command)?;
     let counts = test_summary::parse_pytest_summary(&teed.output);
-    let reproduce = python_sdk::reproduce_line(&venv, &emulator);
+    let mut reproduce = python_sdk::reproduce_line(&venv, &emulator);
+    if let Some(image) = image {
+        reproduce = format!("COSMOLAB_EMULATOR_IMAGE={image} {reproduce}");
+    }
     let note = python_sdk::pytest_note(teed.status.code(), counts, &reproduce);
     Ok(StepResult {
         passed: note.is_none(),

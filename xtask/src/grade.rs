@@ -232,6 +232,15 @@ fn grade_one(entry: &PlanEntry, built: &scenario::Built, time_limit: Duration) -
             match run.outcome {
                 RunOutcome::Passed => Cell::Pass { seconds },
                 RunOutcome::TimedOut => Cell::TimedOut { seconds },
+                // Grading needs a target that runs every lab: a skip earns nothing, visibly.
+                RunOutcome::Skipped { reason } => Cell::Fail {
+                    first_failing_step: Some(format!("0 (skipped: {reason})")),
+                    excerpt: format!(
+                        "the lab did not run on this target: {reason}; grade on the embedded \
+                         target (unset COSMOLAB_TARGET) or the cosmolab emulator's image"
+                    ),
+                    seconds,
+                },
                 RunOutcome::Failed { first_failing_step } => Cell::Fail {
                     excerpt: first_lines(
                         &cosmolab_lab_harness::trainee_report(&run.output)

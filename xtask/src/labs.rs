@@ -53,8 +53,9 @@ pub(crate) fn lab_packages() -> Result<Vec<String>> {
         .collect())
 }
 
-/// Runs every check, printing one line each, and returns them.
-pub(crate) fn check_labs(update: bool) -> Result<Vec<Check>> {
+/// Runs every check, printing one line each, and returns them. The scenarios run on `target`
+/// (`COSMOLAB_TARGET`: `container`, `account`), or on the harness's default, the embedded emulator.
+pub(crate) fn check_labs(update: bool, target: Option<&str>) -> Result<Vec<Check>> {
     let root = process::project_root();
     let catalog = Catalog::load(&root).map_err(anyhow::Error::msg)?;
     let mut checks = static_checks(&root, &catalog)?;
@@ -83,8 +84,11 @@ pub(crate) fn check_labs(update: bool) -> Result<Vec<Check>> {
         lab.lab_dir(&root).join("Cargo.toml").exists()
             && lab.solution_dir(&root).join("Cargo.toml").exists()
     };
+    if let Some(target) = target {
+        println!("running the scenarios on the `{target}` target…");
+    }
     for lab in catalog.labs.iter().filter(present) {
-        for check in scenario_checks(lab, &built, update)? {
+        for check in scenario_checks(lab, &built, update, target)? {
             print_check(&check);
             checks.push(check);
         }
@@ -110,22 +114,34 @@ fn print_check(check: &Check) {
 
 /// The trainee's copy fails at a step; the solution passes (after rewriting its transcript
 /// when updating).
-fn scenario_checks(lab: &LabInfo, built: &scenario::Built, update: bool) -> Result<Vec<Check>> {
+fn scenario_checks(
+    lab: &LabInfo,
+    built: &scenario::Built,
+    update: bool,
+    target: Option<&str>,
+) -> Result<Vec<Check>> {
     let mut checks = Vec::new();
-    let solution = lab.solution_package();
-    let trainee = lab.lab_package();
+    // On another target than the default, the check's name says which.
+    let on = target
+        .map(|target| format!(" on {target}"))
+        .unwrap_or_default();
+    let solution = format!("{}{on}", lab.solution_package());
+    let trainee = format!("{}{on}", lab.lab_package());
+    let run = |executable: &Path, dir: &Path, update: bool| {
+        scenario::run_on(executable, dir, TIME_LIMIT, update, target)
+    };
 
-    checks.push(match built.executables.get(&solution) {
+    checks.push(match built.executables.get(&lab.solution_package()) {
         None => Check::new(
             format!("{solution} passes"),
             false,
-            compile_failure(built, &solution),
+            compile_failure(built, &lab.solution_package()),
         ),
         Some((dir, executable)) => {
             if update {
-                scenario::run(executable, dir, TIME_LIMIT, true)?;
+                run(executable, dir, true)?;
             }
-            let run = scenario::run(executable, dir, TIME_LIMIT, false)?;
+            let run = run(executable, dir, false)?;
             let passed = run.outcome == RunOutcome::Passed;
             let detail = match &run.outcome {
                 RunOutcome::Passed => format!(
@@ -133,6 +149,7 @@ fn scenario_checks(lab: &LabInfo, built: &scenario::Built, update: bool) -> Resu
                     run.elapsed.as_secs_f64()
                 ),
                 RunOutcome::TimedOut => format!("it ran past {} s", TIME_LIMIT.as_secs()),
+                RunOutcome::Skipped { reason } => format!("it did not run: {reason}"),
                 RunOutcome::Failed { first_failing_step } => format!(
                     "it fails{}; its output:\n{}",
                     first_failing_step
@@ -146,17 +163,17 @@ fn scenario_checks(lab: &LabInfo, built: &scenario::Built, update: bool) -> Resu
         }
     });
 
-    checks.push(match built.executables.get(&trainee) {
+    checks.push(match built.executables.get(&lab.lab_package()) {
         None => Check::new(
             format!("{trainee} fails as shipped"),
             false,
             format!(
                 "it must compile, so trainees can start: {}",
-                compile_failure(built, &trainee)
+                compile_failure(built, &lab.lab_package())
             ),
         ),
         Some((dir, executable)) => {
-            let run = scenario::run(executable, dir, TIME_LIMIT, false)?;
+            let run = run(executable, dir, false)?;
             match &run.outcome {
                 RunOutcome::Failed {
                     first_failing_step: Some(step),
@@ -185,6 +202,11 @@ fn scenario_checks(lab: &LabInfo, built: &scenario::Built, update: bool) -> Resu
                     format!("{trainee} fails as shipped"),
                     false,
                     format!("it ran past {} s", TIME_LIMIT.as_secs()),
+                ),
+                RunOutcome::Skipped { reason } => Check::new(
+                    format!("{trainee} fails as shipped"),
+                    false,
+                    format!("it did not run: {reason}"),
                 ),
             }
         }

@@ -9,7 +9,8 @@
 //! - `cargo xtask ci` — every check CI runs, with a summary ([`ci`]);
 //! - `cargo xtask check-labs` — every lab fails as shipped, every solution passes ([`labs`]);
 //! - `cargo xtask grade --submissions DIR` — every trainee's labs, a cell each ([`grade`]);
-//! - `cargo xtask bench <name>` — a benchmark, reported against its goal ([`bench`](mod@bench)).
+//! - `cargo xtask bench <name>` — a benchmark, reported against its goal ([`bench`](mod@bench));
+//! - `cargo xtask image` — the emulator's container image, `FROM scratch` ([`image`]).
 //!
 //! The modules, one per task plus what the tasks share:
 //!
@@ -19,6 +20,7 @@
 //! | [`bench`](mod@bench) | the benchmarks and the ratio report against a goal             |
 //! | [`labs`]             | `check-labs`: the labs' static checks and scenario runs        |
 //! | [`grade`]            | `grade`: the grading workspace, the table, JSON and JUnit      |
+//! | [`image`]            | `image`: the static binary, the build context, `docker build`  |
 //! | [`scenario`]         | building lab scenarios together and running each with a limit  |
 //! | [`python_sdk`]       | the Python SDK step: emulator build, Python, venv, pytest      |
 //! | [`test_summary`]     | reading test counts from nextest's, libtest's, pytest's lines  |
@@ -29,6 +31,7 @@ mod bench;
 mod ci;
 mod criterion;
 mod grade;
+mod image;
 mod labs;
 mod process;
 mod python_sdk;
@@ -64,7 +67,7 @@ struct Cli {
 /// The tasks `cargo xtask` can run.
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Run every check CI runs: formatting, clippy, tests, doc tests and the Python SDK tests.
+    /// Run every check CI runs: formatting, clippy, tests, doc tests, the image, the Python SDK tests and the labs.
     // The list of steps below mirrors `ci::steps`; a test checks that it names every one.
     #[command(
         long_about = "Run every check CI runs: formatting, clippy, tests, doc tests and the Python SDK \
@@ -72,15 +75,20 @@ enum Task {
         The steps, in order:\n  \
           fmt         cargo fmt --all --check\n  \
           clippy      cargo clippy --workspace --all-targets -- -D warnings\n  \
+          image       cargo xtask image: the emulator's FROM scratch image, cosmolab-emulator:dev\n  \
           tests       cargo nextest run --workspace --no-fail-fast\n  \
           doc tests   cargo test --workspace --doc (both without the labs and solutions)\n  \
-          labs        cargo xtask check-labs: every lab fails as shipped, every solution passes\n  \
           python SDK  python -m pytest tests/sdk/python -q -p no:cacheprovider, against the \
-        emulator built by cargo build -p cosmolab-emulator\n\n\
+        emulator built by cargo build -p cosmolab-emulator\n  \
+          python SDK on container  the same, with COSMOLAB_EMULATOR_IMAGE=cosmolab-emulator:dev\n  \
+          labs        cargo xtask check-labs: every lab fails as shipped, every solution passes\n  \
+          labs on container  cargo xtask check-labs --target container\n\n\
         A failed step does not stop the run, so one run shows every problem. Each step prints a line \
         when it starts and one with its result and duration; the run ends with a summary table and \
         a last line `N passed, M failed`, counting test cases (a failed step without a failed test, \
         such as clippy, counts as one failure). The exit code is non-zero if any step failed.\n\n\
+        The image and container steps need Docker Engine, running: without it they fail with the \
+        command that fixes it. \
         If cargo-nextest is missing, it is installed with `cargo install cargo-nextest --locked`. \
         The Python SDK step needs Python 3.9+ with its venv module (it fails, with the command to \
         install them, if they are missing); it keeps a virtual environment with the pinned \
@@ -120,7 +128,20 @@ enum Task {
         /// Rewrite every committed transcript from its solution first.
         #[arg(long)]
         update: bool,
+        /// Run the scenarios on this target (`COSMOLAB_TARGET`): `embedded` (the default),
+        /// `container` (the image of `cargo xtask image`) or `account` (see docs/targets.md).
+        #[arg(long, value_name = "TARGET")]
+        target: Option<String>,
     },
+    /// Build the emulator's container image, cosmolab-emulator:<version> and :dev.
+    #[command(long_about = "Build the emulator's container image, tagged \
+        cosmolab-emulator:<version> and cosmolab-emulator:dev.\n\n\
+        No base image is pulled: the emulator is compiled as a statically linked binary (profile \
+        `image`, -C target-feature=+crt-static, for this machine's target) and copied into a \
+        `FROM scratch` image (crates/emulator/image/Dockerfile) that runs as nobody, exposes 8081 \
+        and checks its own health. Needs Docker Engine, running.\n\n\
+        Example:\n  cargo xtask image && docker run --rm -p 8081:8081 cosmolab-emulator:dev")]
+    Image,
     /// Grade trainees' labs: a table trainee × lab, and JSON and JUnit reports.
     #[command(long_about = "Grade trainees' labs.\n\n\
         Each subfolder of --submissions is one trainee's labs/ folder (DIR/alice/01-signing/src/\
@@ -161,7 +182,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
-        Task::CheckLabs { update } => match labs::check_labs(update) {
+        Task::CheckLabs { update, target } => match labs::check_labs(update, target.as_deref()) {
             Ok(checks) if checks.iter().all(|check| check.passed) => ExitCode::SUCCESS,
             Ok(_) => ExitCode::FAILURE,
             Err(error) => {
@@ -192,6 +213,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Task::Image => match image::build() {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
         Task::Bench { name } => match bench::run(name) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {

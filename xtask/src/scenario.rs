@@ -161,6 +161,8 @@ pub(crate) enum RunOutcome {
     Failed { first_failing_step: Option<String> },
     /// It ran past its time limit and was killed.
     TimedOut,
+    /// It did not run: the target lacks what the lab needs (the harness's reason).
+    Skipped { reason: String },
 }
 
 /// One scenario run: its outcome, what it printed, how long it took.
@@ -172,15 +174,31 @@ pub(crate) struct Run {
 }
 
 /// Runs a scenario executable from its package's directory, as `cargo test` would, killing it
-/// after `time_limit`. `INSTA_UPDATE` is `no` unless `update_snapshots`.
+/// after `time_limit`. `INSTA_UPDATE` is `no` unless `update_snapshots`. The target is ours
+/// (`COSMOLAB_TARGET` and the rest are inherited) unless `target` names one.
 pub(crate) fn run(
     executable: &Path,
     package_dir: &Path,
     time_limit: Duration,
     update_snapshots: bool,
 ) -> Result<Run> {
+    run_on(executable, package_dir, time_limit, update_snapshots, None)
+}
+
+/// [`run`] on the target `target` (`COSMOLAB_TARGET`), when given.
+pub(crate) fn run_on(
+    executable: &Path,
+    package_dir: &Path,
+    time_limit: Duration,
+    update_snapshots: bool,
+    target: Option<&str>,
+) -> Result<Run> {
     let started = Instant::now();
-    let mut child = Command::new(executable)
+    let mut command = Command::new(executable);
+    if let Some(target) = target {
+        command.env("COSMOLAB_TARGET", target);
+    }
+    let mut child = command
         .current_dir(package_dir)
         .env("CARGO_MANIFEST_DIR", package_dir)
         .env(
@@ -219,10 +237,12 @@ pub(crate) fn run(
     };
     let mut output = out.join().unwrap_or_default();
     output.push_str(&err.join().unwrap_or_default());
-    let outcome = match status {
-        None => RunOutcome::TimedOut,
-        Some(status) if status.success() => RunOutcome::Passed,
-        Some(_) => RunOutcome::Failed {
+    let skipped = cosmolab_lab_harness::skipped_reason(&output).map(str::to_owned);
+    let outcome = match (status, skipped) {
+        (None, _) => RunOutcome::TimedOut,
+        (Some(status), Some(reason)) if status.success() => RunOutcome::Skipped { reason },
+        (Some(status), None) if status.success() => RunOutcome::Passed,
+        (Some(_), _) => RunOutcome::Failed {
             first_failing_step: cosmolab_lab_harness::first_failing_step(&output)
                 .map(str::to_owned),
         },

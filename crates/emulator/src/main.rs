@@ -7,6 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
+use clap::builder::FalseyValueParser;
 use clap::{Parser, Subcommand, ValueEnum};
 use cosmolab_auth_signing::{MasterKey, WELL_KNOWN_EMULATOR_KEY, format_http_date};
 use cosmolab_emulator::{Emulator, KeyKind};
@@ -32,6 +33,18 @@ enum Command {
     Keys {
         #[command(subcommand)]
         action: KeysAction,
+    },
+    /// Check that an emulator answers (exit code 0) or not (1): the container image's HEALTHCHECK.
+    ///
+    /// Asks `GET /_cosmolab/health` on this machine's port (`--port`, or `COSMOLAB_PORT`), over
+    /// https when `COSMOLAB_TLS` is set, and waits at most two seconds.
+    Health {
+        /// The port the emulator listens on.
+        #[arg(long, default_value_t = 8081, env = "COSMOLAB_PORT")]
+        port: u16,
+        /// Ask over https (the emulator serves its self-signed certificate).
+        #[arg(long, env = "COSMOLAB_TLS", value_parser = FalseyValueParser::new())]
+        tls: bool,
     },
 }
 
@@ -104,13 +117,13 @@ struct ServeArgs {
     #[arg(long, value_enum, default_value_t = LogFormat::Pretty, env = "COSMOLAB_LOG_FORMAT")]
     log_format: LogFormat,
     /// Serve https with a self-signed certificate generated at start.
-    #[arg(long, env = "COSMOLAB_TLS")]
+    #[arg(long, env = "COSMOLAB_TLS", value_parser = FalseyValueParser::new())]
     tls: bool,
     /// Where to write the certificate with --tls (default: a file in the temp directory).
-    #[arg(long, requires = "tls")]
+    #[arg(long, requires = "tls", env = "COSMOLAB_CERT_FILE")]
     cert_file: Option<PathBuf>,
     /// Enable `POST /_cosmolab/clock/advance`, which moves token time forward. For tests only.
-    #[arg(long)]
+    #[arg(long, env = "COSMOLAB_ENABLE_TIME_TRAVEL", value_parser = FalseyValueParser::new())]
     enable_time_travel: bool,
 }
 
@@ -126,7 +139,29 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Keys { action }) => keys(action).await,
+        Some(Command::Health { port, tls }) => health(port, tls).await,
     }
+}
+
+/// `health`: one request to the health endpoint; an error (exit code 1) unless it answers 200.
+async fn health(port: u16, tls: bool) -> anyhow::Result<()> {
+    let scheme = if tls { "https" } else { "http" };
+    let url = format!("{scheme}://127.0.0.1:{port}/_cosmolab/health");
+    // The emulator's own certificate is self-signed; this probe only ever talks to loopback.
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .timeout(std::time::Duration::from_secs(2))
+        .build()?;
+    let response = client
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("no emulator answers at {url}"))?;
+    if !response.status().is_success() {
+        bail!("{url} answered {}", response.status());
+    }
+    println!("healthy: {url}");
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -178,6 +213,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.enable_time_travel {
         eprintln!(
             "time travel is ENABLED: POST /_cosmolab/clock/advance can expire tokens (tests only)"
+        );
+    }
+    if args.bind.is_unspecified() {
+        // 0.0.0.0 is where it listens, not an address to connect to: say what clients should use.
+        eprintln!(
+            "listening on every interface: clients connect to this host's address on port {} \
+             (in a container: the port it is published on, e.g. `docker run -p 8081:8081`)",
+            emulator.address().port()
         );
     }
     // The one line scripts wait for; flushed at once so a pipe reader sees it.

@@ -34,6 +34,39 @@ pub struct LabInfo {
     pub implemented_in: String,
     /// The hint `cargo lab hint` prints and every failure report repeats.
     pub hint: String,
+    /// What the scenario needs from its target beyond Cosmos DB's own API; on a target without
+    /// it (a real account, another emulator) the lab is skipped, with the reason printed.
+    #[serde(default)]
+    pub needs: Vec<Need>,
+}
+
+/// Something a scenario needs that only the cosmolab emulator provides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Need {
+    /// Listing and regenerating all four keys over HTTP (`/_cosmolab/keys`). On Azure that is a
+    /// Resource Manager call with an Entra identity, which a scenario does not hold.
+    KeyAdmin,
+    /// Moving the token clock forward (`/_cosmolab/clock/advance`), to expire tokens at once.
+    TimeTravel,
+}
+
+impl Need {
+    /// The name used in `labs/info.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Need::KeyAdmin => "key-admin",
+            Need::TimeTravel => "time-travel",
+        }
+    }
+
+    /// Why a target may lack it, for the line printed when a lab is skipped.
+    pub fn description(self) -> &'static str {
+        match self {
+            Need::KeyAdmin => "listing and regenerating the account's keys from the test",
+            Need::TimeTravel => "moving the token clock forward, to expire tokens without waiting",
+        }
+    }
 }
 
 impl Catalog {

@@ -10,7 +10,8 @@
 //! ```text
 //!  scenario.rs                         this crate                          the endpoint
 //!  ───────────                         ──────────                          ────────────
-//!  Lab::start("03-resource-tokens") ─▶ target from COSMOLAB_TARGET ──────▶ embedded emulator
+//!  Lab::start("03-resource-tokens") ─▶ target from COSMOLAB_TARGET ──────▶ embedded emulator,
+//!                                                                          container or account
 //!  t.request("read bob's order",    ─▶ run the step (the trainee's code)─▶ 403 + deny reason
 //!            app.read_item(..))        record status, message, reason,
 //!                                      body; redact rids, dates, tokens
@@ -28,7 +29,9 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`catalog`] | `labs/info.toml`: the labs, their titles, seeds and hints |
-//! | [`target`] | [`Lab`]: the endpoint the scenario runs against, and its keys |
+//! | [`target`] | [`Lab`]: the endpoint the scenario runs against (embedded, container, account), and its keys |
+//! | [`container`] | the container target: an emulator image started with testcontainers |
+//! | `tls_proxy` | plain http on loopback in front of an emulator that only speaks https |
 //! | [`admin`] | [`AccountAdmin`]: the account's management plane (list and regenerate keys, the emulator's clock) |
 //! | [`transcript`] | [`Transcript`] and [`Outcome`]: what happened, step by step |
 //! | [`redact`] | what differs between runs, and is replaced before comparing |
@@ -36,15 +39,17 @@
 
 pub mod admin;
 pub mod catalog;
+pub mod container;
 pub mod redact;
 pub mod report;
 pub mod target;
+mod tls_proxy;
 pub mod transcript;
 
 pub use admin::{AccountAdmin, AdminError};
-pub use catalog::{Catalog, LabInfo};
+pub use catalog::{Catalog, LabInfo, Need};
 pub use cosmolab_emulator::{KeyKind, KeyList};
-pub use report::{first_failing_step, trainee_report};
+pub use report::{first_failing_step, skipped_reason, trainee_report};
 pub use target::Lab;
 pub use transcript::{HttpReply, Outcome, Transcript};
 

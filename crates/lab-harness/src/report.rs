@@ -227,6 +227,14 @@ pub fn first_failing_step(test_output: &str) -> Option<&str> {
         .find_map(|line| line.trim().strip_prefix(marker.as_str()))
 }
 
+/// Why the scenario did not run on its target, from its `cosmolab-lab: skipped: …` line.
+pub fn skipped_reason(test_output: &str) -> Option<&str> {
+    let marker = format!("{MACHINE_LINE_PREFIX} skipped: ");
+    test_output
+        .lines()
+        .find_map(|line| line.trim().strip_prefix(marker.as_str()))
+}
+
 /// The trainee-facing part of a scenario's output: from the report's banner up to (not
 /// including) the machine-readable line. `None` when the output holds no report (for example
 /// when the lab did not compile).
@@ -409,6 +417,7 @@ mod tests {
             concept: "resource tokens".into(),
             implemented_in: "crates/client".into(),
             hint: "Scope the permission to the partition.".into(),
+            needs: Vec::new(),
         }
     }
 

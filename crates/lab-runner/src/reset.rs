@@ -157,6 +157,7 @@ mod tests {
             concept: "signatures".into(),
             implemented_in: "crates/auth-signing".into(),
             hint: "base64".into(),
+            needs: Vec::new(),
         }
     }
 

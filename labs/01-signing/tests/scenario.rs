@@ -16,7 +16,10 @@ const FIXED_DATE: &str = "Thu, 27 Apr 2017 00:51:12 GMT";
 
 #[tokio::test]
 async fn scenario() {
-    let lab = Lab::start("01-signing").await;
+    // `None`: this target cannot run the lab (the reason is printed).
+    let Some(lab) = Lab::start("01-signing").await else {
+        return;
+    };
     let mut t = lab.transcript();
 
     // Part 1: the three pieces of a signature, on fixed inputs.
@@ -43,7 +46,7 @@ async fn scenario() {
     });
 
     // Part 2: real requests, signed by your code.
-    let key = lab.keys().await.primary_master_key;
+    let key = lab.primary_key().await;
     let client = Signer { lab: &lab, key };
     let now = SystemTime::now();
 

@@ -32,7 +32,10 @@ impl ServiceClock {
 
 #[tokio::test]
 async fn scenario() {
-    let lab = Lab::start("04-token-lifetime").await;
+    // `None`: this target cannot run the lab (the reason is printed).
+    let Some(lab) = Lab::start("04-token-lifetime").await else {
+        return;
+    };
     let mut t = lab.transcript();
     let mut clock = ServiceClock {
         offset: Duration::ZERO,

@@ -18,7 +18,10 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn scenario() {
-    let lab = Lab::start("06-tenants").await;
+    // `None`: this target cannot run the lab (the reason is printed).
+    let Some(lab) = Lab::start("06-tenants").await else {
+        return;
+    };
     let mut t = lab.transcript();
 
     // The vendor sets the scene with the master key.

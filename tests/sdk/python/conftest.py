@@ -18,6 +18,10 @@ How the pieces fit:
   application handed tokens by a mid-tier service builds them: ``token_client(emulator, {link: token})``.
 
 When a test fails, its report gets a section with what the emulator logged during that test.
+
+With ``COSMOLAB_EMULATOR_IMAGE`` set, every emulator above is a container of that image (see
+``emulator_process.start_emulator_container``): the same suite, against the emulator as its image
+users run it.
 """
 
 from __future__ import annotations
@@ -29,7 +33,14 @@ import pytest
 from azure.cosmos import ContainerProxy, CosmosClient, DatabaseProxy, PartitionKey
 from azure.cosmos.exceptions import CosmosResourceNotFoundError
 
-from emulator_process import AccountKeys, Emulator, emulator_binary_from_environment, start_emulator
+from emulator_process import (
+    AccountKeys,
+    Emulator,
+    emulator_binary_from_environment,
+    emulator_image_from_environment,
+    start_emulator,
+    start_emulator_container,
+)
 
 #: Every emulator this session started, so failed tests can show the relevant part of their logs.
 _RUNNING_EMULATORS: List[Emulator] = []
@@ -49,9 +60,15 @@ def emulator_launcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Call
     def launch(scheme: str, *, time_travel: bool = False) -> Emulator:
         problem = None
         try:
-            binary = emulator_binary_from_environment()
             workdir = tmp_path_factory.mktemp(f"emulator-{scheme}")
-            emulator = start_emulator(binary, scheme, AccountKeys.generate(), workdir, time_travel=time_travel)
+            image = emulator_image_from_environment()
+            if image is not None:
+                emulator = start_emulator_container(
+                    image, scheme, AccountKeys.generate(), workdir, time_travel=time_travel
+                )
+            else:
+                binary = emulator_binary_from_environment()
+                emulator = start_emulator(binary, scheme, AccountKeys.generate(), workdir, time_travel=time_travel)
         except RuntimeError as error:
             problem = str(error)
         if problem is not None:

@@ -10,20 +10,30 @@ The emulator announces that it accepts requests with one line on standard output
 a background thread (so the pipe never fills up and blocks the emulator) and send standard error to
 a file, whose tail goes into the error when the emulator does not start, and into the report of a
 failed test (see ``conftest.py``).
+
+With ``COSMOLAB_EMULATOR_IMAGE`` set (``cargo xtask ci`` sets it to ``cosmolab-emulator:dev`` for its
+second pass), each emulator is a **container** of that image instead (:func:`start_emulator_container`):
+``docker run`` with port 8081 published on a free port of 127.0.0.1, the keys passed by name through
+the environment (never on a command line), ready when its health endpoint answers, its log followed
+into the same file.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import queue
 import re
 import secrets
 import signal
+import ssl
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
@@ -75,6 +85,7 @@ class Emulator:
         log_path: Path,
         cert_file: Optional[Path],
         time_travel: bool = False,
+        container_id: Optional[str] = None,
     ) -> None:
         self.process = process
         #: The endpoint from the ready line, e.g. ``http://127.0.0.1:40123/``.
@@ -87,6 +98,8 @@ class Emulator:
         self.cert_file = cert_file
         #: Whether it was started with ``--enable-time-travel`` (``admin_api.advance_clock`` works).
         self.time_travel = time_travel
+        #: The container it runs in, when started from an image (``process`` then follows its log).
+        self.container_id = container_id
 
     @property
     def scheme(self) -> str:
@@ -115,6 +128,21 @@ class Emulator:
 
     def stop(self) -> None:
         """Asks the emulator to stop (SIGTERM, as `docker stop` would), and kills it if it does not."""
+        if self.container_id is not None:
+            # `docker stop` sends SIGTERM, then SIGKILL; `--rm` removes the container; the log
+            # follower (``process``) ends with it.
+            subprocess.run(
+                ["docker", "stop", "--time", str(int(STOP_TIMEOUT_SECONDS)), self.container_id],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
+            self.container_id = None
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            return
         if self.process.poll() is not None:
             return
         if sys.platform == "win32":
@@ -196,6 +224,118 @@ def start_emulator(
         f"command: {shown_command}\n"
         f"its stderr ({log_path}):\n{log[-4000:] or '(empty)'}"
     )
+
+
+def start_emulator_container(
+    image: str, scheme: str, keys: AccountKeys, workdir: Path, *, time_travel: bool = False
+) -> Emulator:
+    """Starts the emulator as a container of ``image`` and returns once it serves.
+
+    The same emulator as :func:`start_emulator`, reached the way a user of the image reaches it:
+    through a published port. With ``https``, its self-signed certificate is downloaded from
+    ``/_explorer/emulator.pem`` into ``workdir``, where :attr:`Emulator.cert_file` names it.
+
+    Raises ``RuntimeError`` with the container's log if it exits or does not serve in time.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    log_path = workdir / "emulator.stderr.log"
+    environment = dict(
+        os.environ,
+        COSMOLAB_PRIMARY_KEY=keys.primary,
+        COSMOLAB_SECONDARY_KEY=keys.secondary,
+        COSMOLAB_PRIMARY_READONLY_KEY=keys.primary_readonly,
+        COSMOLAB_SECONDARY_READONLY_KEY=keys.secondary_readonly,
+        COSMOLAB_TLS="true" if scheme == "https" else "false",
+        COSMOLAB_ENABLE_TIME_TRAVEL="true" if time_travel else "false",
+    )
+    passed = [
+        "COSMOLAB_PRIMARY_KEY",
+        "COSMOLAB_SECONDARY_KEY",
+        "COSMOLAB_PRIMARY_READONLY_KEY",
+        "COSMOLAB_SECONDARY_READONLY_KEY",
+        "COSMOLAB_TLS",
+        "COSMOLAB_ENABLE_TIME_TRAVEL",
+    ]
+    command = ["docker", "run", "--detach", "--rm", "--publish", "127.0.0.1::8081"]
+    for name in passed:
+        # `-e NAME` without a value: docker copies it from its own environment.
+        command += ["--env", name]
+    command.append(image)
+    run = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        hint = "build it with `cargo xtask image`" if "No such image" in run.stderr or "pull access" in run.stderr else "is Docker running?"
+        raise RuntimeError(f"`docker run {image}` failed ({hint}):\n{run.stderr.strip()}")
+    container_id = run.stdout.strip()
+
+    with log_path.open("wb") as log:
+        follower = subprocess.Popen(
+            ["docker", "logs", "--follow", container_id],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+
+    def fail(problem: str) -> RuntimeError:
+        subprocess.run(["docker", "rm", "--force", container_id], capture_output=True, check=False)
+        follower.kill()
+        log = log_path.read_text(encoding="utf-8", errors="replace")
+        return RuntimeError(
+            f"the emulator container of {image} {problem}.\n"
+            f"its log ({log_path}):\n{log[-4000:] or '(empty)'}"
+        )
+
+    port = subprocess.run(
+        ["docker", "port", container_id, "8081/tcp"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    if not port:
+        raise fail("published no port for 8081")
+    endpoint = f"{scheme}://{port[0]}/"
+
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while not _healthy(endpoint):
+        state = subprocess.run(
+            ["docker", "inspect", "--format", "{{.State.Running}}", container_id],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if state != "true":
+            raise fail("exited before serving")
+        if time.monotonic() > deadline:
+            raise fail(f"did not serve within {READY_TIMEOUT_SECONDS:.0f} s")
+        time.sleep(0.05)
+
+    cert_file: Optional[Path] = None
+    if scheme == "https":
+        cert_file = workdir / "emulator-cert.pem"
+        cert_file.write_bytes(_fetch(endpoint + "_explorer/emulator.pem"))
+    return Emulator(follower, endpoint, keys, log_path, cert_file, time_travel, container_id)
+
+
+def _unverified_context() -> ssl.SSLContext:
+    """For the readiness probe only: the certificate is what we are about to download."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=2, context=_unverified_context()) as reply:
+        return reply.read()
+
+
+def _healthy(endpoint: str) -> bool:
+    """Whether ``GET /_cosmolab/health`` answers ``{"status": "ok"}``."""
+    try:
+        return json.loads(_fetch(endpoint + "_cosmolab/health")).get("status") == "ok"
+    except (OSError, ValueError, urllib.error.URLError):
+        return False
+
+
+def emulator_image_from_environment() -> Optional[str]:
+    """The image named by ``COSMOLAB_EMULATOR_IMAGE``: when set, emulators are containers of it."""
+    return os.environ.get("COSMOLAB_EMULATOR_IMAGE") or None
 
 
 def _watch_stdout(process: subprocess.Popen, endpoints: "queue.Queue[str]") -> None:
