@@ -33,6 +33,10 @@ pub(crate) enum Bench {
     /// The labs: every solution's scenario on the embedded emulator once built (≤ 10 s), and
     /// `grade` on 30 copies of the solutions (≤ 2 min), against one copy in the same run.
     Labs,
+    /// The container image: its size (≤ 20 MB), `docker run` to serving (well under 1 s) against
+    /// the same binary started as a process, and every solution's scenario on the container target
+    /// (≤ 30 s, starts included) against the embedded target.
+    Container,
     /// Every benchmark, one after the other.
     All,
 }
@@ -47,7 +51,7 @@ struct Benchmark {
 
 /// Every benchmark that `all` runs, in order.
 ///
-/// Later issues add theirs here (and a variant to [`Bench`]): `labs`, `container` and `load`.
+/// Later issues add theirs here (and a variant to [`Bench`]): `load`.
 const BENCHMARKS: &[Benchmark] = &[
     Benchmark {
         name: "signing",
@@ -61,6 +65,10 @@ const BENCHMARKS: &[Benchmark] = &[
         name: "labs",
         run: labs,
     },
+    Benchmark {
+        name: "container",
+        run: container,
+    },
 ];
 
 /// Runs the chosen benchmark, or all of them.
@@ -69,6 +77,7 @@ pub(crate) fn run(bench: Bench) -> Result<()> {
         Bench::Signing => signing(),
         Bench::Emulator => emulator(),
         Bench::Labs => labs(),
+        Bench::Container => container(),
         Bench::All => {
             // Like `cargo xtask ci`, keep going after a benchmark that cannot run, then say which.
             let mut failed = Vec::new();
@@ -469,6 +478,188 @@ fn labs() -> Result<()> {
         Goal::AtMost(120.0).verdict(thirty, &format!("{thirty:.1} s"), " s")
     );
     Ok(())
+}
+
+/// `bench container`: the image's size, its start, and the labs on it.
+///
+/// Start is `docker run` until the health endpoint answers 200 through the published port (a
+/// connection alone proves nothing: Docker's port proxy accepts before the emulator listens),
+/// the median of five; the baseline is the same static binary started as a plain process.
+fn container() -> Result<()> {
+    use crate::{image, labs as lab_checks, scenario};
+
+    let built = image::build()?;
+    let megabytes = built.size_bytes as f64 / 1e6;
+    println!(
+        "
+image {}: {megabytes:.1} MB (goal ≤ 20 MB)",
+        built.tags[1]
+    );
+    print!(
+        "{}",
+        Goal::AtMost(20.0).verdict(megabytes, &format!("{megabytes:.1} MB"), " MB")
+    );
+
+    let binary = image::static_binary_path()?;
+    let mut container_starts = Vec::new();
+    let mut process_starts = Vec::new();
+    for _ in 0..5 {
+        container_starts.push(container_start_seconds(image::DEV_IMAGE)?);
+        process_starts.push(process_start_seconds(&binary)?);
+    }
+    let container_start = median(&mut container_starts);
+    let process_start = median(&mut process_starts);
+    println!(
+        "
+start to serving (median of 5):
+  container (docker run)   {:>8.1} ms
+  \
+         process (same binary)    {:>8.1} ms
+  ratio container / process = {:.1}",
+        container_start * 1e3,
+        process_start * 1e3,
+        container_start / process_start
+    );
+    print!(
+        "{}",
+        Goal::AtMost(1000.0).verdict(
+            container_start * 1e3,
+            &format!("{:.0} ms", container_start * 1e3),
+            " ms"
+        )
+    );
+
+    let packages = lab_checks::lab_packages()?;
+    println!(
+        "
+building the labs' scenarios (not timed)…"
+    );
+    let built = scenario::build(&packages, None, None, None)?;
+    let limit = std::time::Duration::from_secs(120);
+    let suite = |target: &str| -> Result<f64> {
+        let mut total = 0.0;
+        for package in packages.iter().filter(|p| p.starts_with("solution-")) {
+            let (dir, executable) = built
+                .executables
+                .get(package)
+                .with_context(|| format!("{package}'s scenario was not built"))?;
+            let run = scenario::run_on(executable, dir, limit, false, Some(target))?;
+            if run.outcome != scenario::RunOutcome::Passed {
+                bail!(
+                    "{package} did not pass on the {target} target ({:?}); run `cargo xtask \
+                     check-labs --target {target}`",
+                    run.outcome
+                );
+            }
+            total += run.elapsed.as_secs_f64();
+        }
+        Ok(total)
+    };
+    let on_container = suite("container")?;
+    let embedded = suite("embedded")?;
+    println!(
+        "
+every solution's scenario, one container each:
+  container target  {on_container:>7.2} s
+  \
+         embedded target   {embedded:>7.2} s
+  ratio container / embedded = {:.1}",
+        on_container / embedded
+    );
+    print!(
+        "{}",
+        Goal::AtMost(30.0).verdict(on_container, &format!("{on_container:.1} s"), " s")
+    );
+    Ok(())
+}
+
+/// The middle value (sorts in place).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Seconds from `docker run` to a 200 from the health endpoint; the container is removed after.
+fn container_start_seconds(image: &str) -> Result<f64> {
+    use std::process::Command;
+    let started = std::time::Instant::now();
+    let run = process::run_quietly(Command::new("docker").args([
+        "run",
+        "--detach",
+        "--rm",
+        "--publish",
+        "127.0.0.1::8081",
+        image,
+    ]))?;
+    if !run.status.success() {
+        bail!(
+            "`docker run {image}` failed: {}",
+            String::from_utf8_lossy(&run.stderr).trim()
+        );
+    }
+    let id = String::from_utf8_lossy(&run.stdout).trim().to_owned();
+    let port = process::run_quietly(Command::new("docker").args(["port", &id, "8081/tcp"]))?;
+    let address = String::from_utf8_lossy(&port.stdout)
+        .split_whitespace()
+        .next()
+        .map(str::to_owned);
+    let result = match address {
+        Some(address) => wait_healthy(&address, started),
+        None => Err(anyhow::anyhow!("the container published no port")),
+    };
+    let _ = process::run_quietly(Command::new("docker").args(["rm", "--force", &id]));
+    result
+}
+
+/// Seconds from spawning `binary` on a free port to a 200 from its health endpoint.
+fn process_start_seconds(binary: &Path) -> Result<f64> {
+    use std::io::BufRead as _;
+    use std::process::{Command, Stdio};
+    let started = std::time::Instant::now();
+    let mut child = Command::new(binary)
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    // The port is only known from the ready line; then the same health check as the container's.
+    let mut line = String::new();
+    let stdout = child.stdout.take().context("stdout not captured")?;
+    io::BufReader::new(stdout).read_line(&mut line)?;
+    let address = line
+        .trim()
+        .rsplit("://")
+        .next()
+        .map(|rest| rest.trim_end_matches('/').to_owned())
+        .context("no ready line")?;
+    let result = wait_healthy(&address, started);
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+/// Polls `GET /_cosmolab/health` at `address` (`host:port`) until it answers 200; returns the
+/// seconds since `started`. Gives up after 30 s.
+fn wait_healthy(address: &str, started: std::time::Instant) -> Result<f64> {
+    use std::io::{Read as _, Write as _};
+    loop {
+        let answered = std::net::TcpStream::connect(address).and_then(|mut stream| {
+            stream.set_read_timeout(Some(std::time::Duration::from_secs(2)))?;
+            stream.write_all(
+                b"GET /_cosmolab/health HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n",
+            )?;
+            let mut reply = String::new();
+            stream.read_to_string(&mut reply)?;
+            Ok(reply.starts_with("HTTP/1.1 200"))
+        });
+        if answered.unwrap_or(false) {
+            return Ok(started.elapsed().as_secs_f64());
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            bail!("{address} did not serve its health endpoint within 30 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
 }
 
 /// Describes `numerator / denominator` against the goal "at most `goal`", ending with a verdict line.

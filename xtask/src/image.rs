@@ -109,6 +109,14 @@ pub(crate) fn require_docker() -> Result<()> {
     Ok(())
 }
 
+/// Where [`build`] leaves the static binary (for `bench container`'s baseline).
+pub(crate) fn static_binary_path() -> Result<PathBuf> {
+    Ok(process::target_dir()?
+        .join(host_target()?)
+        .join("image")
+        .join("cosmolab-emulator"))
+}
+
 /// `cargo build` of the emulator for the host's own target, statically linked; returns its path.
 fn build_static_binary() -> Result<PathBuf> {
     if !cfg!(target_os = "linux") {
@@ -142,10 +150,7 @@ fn build_static_binary() -> Result<PathBuf> {
              library's static archives (Debian/Ubuntu: `apt-get install libc6-dev`)"
         );
     }
-    let binary = process::target_dir()?
-        .join(&target)
-        .join("image")
-        .join("cosmolab-emulator");
+    let binary = static_binary_path()?;
     if !binary.is_file() {
         bail!(
             "cargo built the emulator, but {} does not exist",

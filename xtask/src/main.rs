@@ -48,7 +48,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "cargo xtask",
     bin_name = "cargo xtask",
-    about = "Repository automation for cosmolab: CI checks and benchmarks.",
+    about = "Repository automation for cosmolab: CI checks, labs, grading, the image, benchmarks.",
     long_about = "Repository automation for cosmolab: CI checks and benchmarks.\n\n\
                   Every task runs from the workspace root, whatever the current directory, with the \
                   same cargo that started it. CARGO_TARGET_DIR is respected.",
@@ -56,7 +56,9 @@ use clap::{Parser, Subcommand};
     subcommand_help_heading = "Tasks",
     after_help = "Examples:\n  cargo xtask ci              every check, as CI runs them\n  \
                   cargo xtask bench signing   the signing benchmark against its goal\n  \
-                  cargo xtask bench emulator  the emulator's start, memory and throughput"
+                  cargo xtask bench emulator  the emulator's start, memory and throughput\n  \
+                  cargo xtask image           the emulator's container image, cosmolab-emulator:dev\n  \
+                  cargo xtask check-labs --target container   the labs against that image"
 )]
 struct Cli {
     /// The task to run.

@@ -134,6 +134,9 @@ pub(crate) fn scenario_command(root: &Path, package: &str) -> Command {
         ])
         .env("INSTA_UPDATE", "no")
         .env("RUST_BACKTRACE", "0")
+        // The trainee's checks always run on the emulator inside the test: every lab runs there
+        // (none is skipped for a missing feature), and nothing else has to be running.
+        .env("COSMOLAB_TARGET", "embedded")
         .env_remove("INSTA_FORCE_UPDATE")
         .env_remove("INSTA_FORCE_PASS")
         .stdin(Stdio::null())
@@ -614,6 +617,11 @@ error: could not compile `lab-01-signing` (lib) due to 2 previous errors; 1 warn
             .find(|(name, _)| *name == "INSTA_UPDATE")
             .and_then(|(_, value)| value);
         assert_eq!(insta, Some(std::ffi::OsStr::new("no")));
+        let target = command
+            .get_envs()
+            .find(|(name, _)| *name == "COSMOLAB_TARGET")
+            .and_then(|(_, value)| value);
+        assert_eq!(target, Some(std::ffi::OsStr::new("embedded")));
         // This test runs under cargo, which set CARGO_MANIFEST_DIR for it: the check must not
         // pass it on (it would make the inner cargo rebuild).
         assert!(std::env::var_os("CARGO_MANIFEST_DIR").is_some());
