@@ -398,6 +398,11 @@ fn workspace_manifest(root: &Path) -> Result<String> {
         .and_then(|value| value.as_table().cloned())
         .context("the root Cargo.toml has no [workspace]")?;
     if let Some(toml::Value::Table(dependencies)) = workspace.get_mut("dependencies") {
+        // Graders run on the embedded emulator: without the harness's container target, a cold
+        // grading build does not compile Docker's API client (testcontainers, bollard).
+        if let Some(toml::Value::Table(harness)) = dependencies.get_mut("cosmolab-lab-harness") {
+            harness.insert("default-features".to_owned(), toml::Value::Boolean(false));
+        }
         for (_, dependency) in dependencies.iter_mut() {
             if let Some(toml::Value::String(path)) = dependency
                 .as_table_mut()

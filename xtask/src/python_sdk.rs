@@ -5,10 +5,10 @@
 //! `azure-cosmos`, the package Python applications use. This module prepares and runs it, in four
 //! steps a reader can follow in [`crate::ci`]:
 //!
-//! 1. **Build the emulator** ([`build_emulator`]): `cargo build -p cosmolab-emulator`, and find the
-//!    binary in the target directory (`CARGO_TARGET_DIR` is respected). The same step builds the
-//!    Rust client's scenario (`cargo build -p cosmolab-client --example scenario`), which
-//!    `test_differential.py` runs beside the SDK to compare the two clients' statuses.
+//! 1. **Build the emulator** ([`build_emulator`]): the `cosmolab-emulator` binary and the Rust
+//!    client's scenario (`crates/client/examples/scenario.rs`, which `test_differential.py` runs
+//!    beside the SDK to compare the two clients' statuses), in one `cargo build`, and find them in
+//!    the target directory (`CARGO_TARGET_DIR` is respected).
 //! 2. **Find Python** ([`find_python`]): `python3`, else `python`, at least 3.9 (what `azure-cosmos`
 //!    requires). A machine without it **fails** the step with the command that fixes it: skipping
 //!    would let CI go green without ever running the SDK.
@@ -50,56 +50,44 @@ const PYTEST_ARGS: [&str; 4] = [SUITE_DIR, "-q", "-p", "no:cacheprovider"];
 
 /// Builds the emulator binary and the client's scenario, and returns the emulator's path (the
 /// scenario's is [`client_scenario_binary`] of it).
+///
+/// Both are built in one `cargo build` over the same packages as the tests step (the workspace
+/// without the labs): cargo unifies dependency features over the packages it is asked to build,
+/// so building `-p cosmolab-emulator` alone would compile tokio, syn and the rest a second time,
+/// with other features, minutes on a cold machine.
 pub(crate) fn build_emulator() -> Result<PathBuf> {
-    let status = process::run(&mut cargo([
+    let mut command = cargo([
         "build",
-        "-p",
-        "cosmolab-emulator",
+        "--workspace",
         "--bin",
         "cosmolab-emulator",
-    ]))?;
+        "--example",
+        "scenario",
+    ]);
+    for package in crate::labs::lab_packages()? {
+        command.args(["--exclude", &package]);
+    }
+    let status = process::run(&mut command)?;
     if !status.success() {
         bail!(
-            "the emulator did not build (above), so the SDK tests could not run; reproduce with \
-             `cargo build -p cosmolab-emulator --bin cosmolab-emulator`"
+            "the emulator or the client's scenario did not build (above), so the SDK tests could \
+             not run; reproduce with `cargo build -p cosmolab-emulator --bin cosmolab-emulator` \
+             and `cargo build -p cosmolab-client --example scenario`"
         );
     }
     let binary = process::target_dir()?
         .join("debug")
         .join(format!("cosmolab-emulator{}", std::env::consts::EXE_SUFFIX));
-    if !binary.is_file() {
-        bail!(
-            "cargo built the emulator, but {} does not exist; was the binary renamed?",
-            binary.display()
-        );
+    for built in [binary.clone(), client_scenario_binary(&binary)] {
+        if !built.is_file() {
+            bail!(
+                "cargo built the emulator and the client's scenario, but {} does not exist; was \
+                 it renamed?",
+                built.display()
+            );
+        }
     }
-    build_client_scenario(&binary)?;
     Ok(binary)
-}
-
-/// Builds `crates/client/examples/scenario.rs`, the Rust half of the differential test.
-fn build_client_scenario(emulator: &Path) -> Result<()> {
-    let status = process::run(&mut cargo([
-        "build",
-        "-p",
-        "cosmolab-client",
-        "--example",
-        "scenario",
-    ]))?;
-    if !status.success() {
-        bail!(
-            "the client's scenario did not build (above), so the differential test could not run; \
-             reproduce with `cargo build -p cosmolab-client --example scenario`"
-        );
-    }
-    let scenario = client_scenario_binary(emulator);
-    if !scenario.is_file() {
-        bail!(
-            "cargo built the client's scenario, but {} does not exist; was the example renamed?",
-            scenario.display()
-        );
-    }
-    Ok(())
 }
 
 /// Where cargo puts the client's scenario example: `examples/` beside the emulator binary.

@@ -39,10 +39,12 @@
 
 pub mod admin;
 pub mod catalog;
+#[cfg(feature = "container")]
 pub mod container;
 pub mod redact;
 pub mod report;
 pub mod target;
+#[cfg(feature = "container")]
 mod tls_proxy;
 pub mod transcript;
 
