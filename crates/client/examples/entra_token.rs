@@ -1,10 +1,11 @@
 //! Entra ID: a `TokenCredential` hands out bearer tokens, `EntraCredential` caches and refreshes
 //! them, and the client sends `type=aad&ver=1.0&sig=<JWT>`.
 //!
-//! The emulator does not run an identity provider yet, so it answers every Entra request with a
-//! 401 that says so; once it has one, the same code will be authorized by role assignments
-//! (seed 004). Until then this example shows the credential side: one token fetched, reused by
-//! every request while it is fresh.
+//! This example shows the credential side with a fake identity whose token is unsigned: one token
+//! fetched, reused by every request while it is fresh, and refused by the emulator with a 401
+//! saying why — the emulator only trusts tokens its own identity provider signed
+//! (`POST /{tenant}/oauth2/v2.0/token`, see `crates/emulator/src/identity`), and what a trusted
+//! token may do is then up to its role assignments (seed 004).
 //!
 //! Run with: `cargo run -p cosmolab-client --example entra_token`
 

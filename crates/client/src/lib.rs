@@ -154,8 +154,8 @@
 //! that identity. Obtaining tokens is the job of a [`TokenCredential`] (a managed identity, a
 //! service principal, or a fake in tests); [`EntraCredential`] caches its tokens and refreshes
 //! them five minutes before they expire (halfway through a shorter token's life). The emulator
-//! will accept Entra tokens once its identity provider exists; today it answers 401, which
-//! `examples/entra_token.rs` shows.
+//! trusts the tokens of its own identity provider (Entra's client-credentials flow, offline) and
+//! refuses any other with a 401, which `examples/entra_token.rs` shows.
 //!
 //! ```no_run
 //! # async fn demo(endpoint: &str) -> cosmolab_client::Result<()> {

@@ -356,10 +356,11 @@ async fn key_rotation_without_a_failed_request() {
     assert_eq!(refused.status(), Some(StatusCode::UNAUTHORIZED));
 }
 
-/// Entra ID today: the header goes out, the emulator (without its identity provider yet) answers
-/// 401 with a reason saying so, and the token was fetched once for both requests (cached).
+/// Entra ID with a token the emulator's identity provider did not sign (an unsigned `alg: none`
+/// JWT): the header goes out, the emulator answers 401 saying why, and the token was fetched once
+/// for both requests (cached).
 #[tokio::test]
-async fn entra_tokens_are_cached_and_the_emulator_answers_401_for_now() {
+async fn entra_tokens_are_cached_and_an_unsigned_token_is_refused() {
     let lab = Lab::start().await;
     let identity = Arc::new(FakeIdentity::default());
     let client = lab.client(Credential::Entra(EntraCredential::new(identity.clone())));
@@ -367,7 +368,7 @@ async fn entra_tokens_are_cached_and_the_emulator_answers_401_for_now() {
         let error = client.read_account().await.unwrap_err();
         assert_eq!(error.status(), Some(StatusCode::UNAUTHORIZED));
         assert!(
-            error.deny_reason().unwrap().contains("identity provider"),
+            error.deny_reason().unwrap().contains("not a JWT"),
             "{error}"
         );
     }

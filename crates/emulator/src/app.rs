@@ -25,6 +25,7 @@ use crate::authenticate::{Caller, authenticate};
 use crate::authorize::authorize;
 use crate::error::{CosmosError, Result};
 use crate::handlers::{self, Context};
+use crate::identity;
 use crate::operation::{Operation, ResourcePath};
 use crate::request::{CosmosRequest, headers};
 use crate::response::Reply;
@@ -38,6 +39,20 @@ pub fn app(state: AppState) -> Router {
         .route("/_cosmolab/keys/regenerate", post(admin::regenerate_key))
         .route("/_cosmolab/clock/advance", post(admin::advance_clock))
         .route("/_explorer/emulator.pem", get(admin::certificate))
+        // The identity provider (crate::identity), shaped like Entra ID's endpoints.
+        .route(
+            "/_cosmolab/identity/applications",
+            get(identity::routes::list_applications).post(identity::routes::register_application),
+        )
+        .route(
+            "/{tenant}/oauth2/v2.0/token",
+            post(identity::routes::issue_token),
+        )
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(identity::routes::openid_configuration),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(identity::routes::jwks))
         .fallback(cosmos)
         .with_state(state)
 }
@@ -145,15 +160,25 @@ async fn serve(
         request.address.segments().to_vec()
     };
     let operation = Operation::classify(&request, ResourcePath::from_segments(&names)?)?;
-    authorize(&who, &operation, request.partition_key()?.as_ref()).map_err(|error| {
-        // The ordinary refusal names the resolved link: for a rid-based path that would reveal
-        // the id behind a rid the caller may not see. Describe the path as the caller sent it.
-        if by_rid && token_holder && error.status == axum::http::StatusCode::FORBIDDEN {
-            rid_refusal(&who, &request)
-        } else {
-            error
-        }
-    })?;
+    if let Caller::Entra(principal) = &who.caller {
+        crate::rbac::authorize(
+            &state.settings.account_id,
+            principal,
+            &operation,
+            request.method.as_str(),
+            &request.address.resource_link(),
+        )?;
+    } else {
+        authorize(&who, &operation, request.partition_key()?.as_ref()).map_err(|error| {
+            // The ordinary refusal names the resolved link: for a rid-based path that would reveal
+            // the id behind a rid the caller may not see. Describe the path as the caller sent it.
+            if by_rid && token_holder && error.status == axum::http::StatusCode::FORBIDDEN {
+                rid_refusal(&who, &request)
+            } else {
+                error
+            }
+        })?;
+    }
 
     let context = Context {
         state,
@@ -176,7 +201,7 @@ fn rid_refusal(who: &crate::authenticate::Authenticated, request: &CosmosRequest
             "the resource token of permission '{}' grants access to '{}' only",
             claims.permission, claims.resource
         ),
-        Caller::Key(_) => "this credential does not reach it".to_owned(),
+        Caller::Key(_) | Caller::Entra(_) => "this credential does not reach it".to_owned(),
     };
     CosmosError::forbidden(
         crate::authorize::INSUFFICIENT_PERMISSIONS,

@@ -6,7 +6,7 @@
 //! | malformed, unknown type, literal `None` | `Authorization::parse` | 401 "…doesn't confirm to the required format…" |
 //! | `type=master` | the string to sign is rebuilt from the request and checked against each of the four keys, in constant time; then `x-ms-date` must be within the skew window | 401 with the payload the server signed; 403 for a stale date |
 //! | `type=resource` | the token's signature (with the current primary key of the generation it names), then its lifetime on the emulator's clock | 401 tampered or revoked; 403 expired |
-//! | `type=aad` | not accepted yet (needs the identity provider) | 401 |
+//! | `type=aad` | by the emulator's identity provider (`crate::identity`): RS256 signature with the tenant's key, issuer, audience (this account's endpoint or `https://cosmos.azure.com`), expiry and not-before on the emulator's clock | 401 |
 //!
 //! Authentication only establishes *who*; whether that caller may perform the operation is
 //! `crate::authorize`'s question.
@@ -21,6 +21,7 @@ use cosmolab_auth_signing::{
 };
 
 use crate::error::{CosmosError, Result};
+use crate::identity::EntraPrincipal;
 use crate::keys::KeyKind;
 use crate::request::{CosmosRequest, headers};
 use crate::state::EmulatorState;
@@ -40,6 +41,9 @@ pub enum Caller {
     Key(KeyKind),
     /// A request carrying a valid resource token; the claims say what its permission grants.
     ResourceToken(ResourceTokenClaims),
+    /// A request carrying a valid Entra ID token: what it may do is up to role assignments
+    /// (`crate::rbac`).
+    Entra(EntraPrincipal),
 }
 
 impl fmt::Display for Caller {
@@ -49,6 +53,7 @@ impl fmt::Display for Caller {
             Caller::ResourceToken(claims) => {
                 write!(f, "a resource token of permission '{}'", claims.permission)
             }
+            Caller::Entra(principal) => write!(f, "Entra principal {}", principal.object_id),
         }
     }
 }
@@ -88,12 +93,33 @@ pub fn authenticate(state: &EmulatorState, request: &CosmosRequest) -> Result<Au
     match authorization {
         Authorization::MasterKey(signature) => master_key(state, request, &signature),
         Authorization::ResourceToken(token) => resource_token(state, &token),
-        Authorization::Entra(_) => Err(CosmosError::unauthorized(
-            "Entra ID (AAD) tokens are not accepted by this emulator: it runs no identity provider.",
-            "type=aad tokens need the emulator's identity provider, which this version does not \
-             have yet; sign the request with a key or use a resource token",
-        )),
+        Authorization::Entra(token) => entra(state, request, token.as_str()),
     }
+}
+
+/// An Entra ID token: the identity provider checks it; what it may do is RBAC's question.
+fn entra(state: &EmulatorState, request: &CosmosRequest, jwt: &str) -> Result<Authenticated> {
+    let scheme = if state.settings.tls { "https" } else { "http" };
+    let host = request
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let origin = format!("{scheme}://{host}");
+    let principal = state
+        .identity
+        .validate(jwt, &origin, state.clock.now())
+        .map_err(|reason| {
+            CosmosError::unauthorized(
+                "The authorization token is not a valid Entra ID (AAD) token for this account. \
+                 Please acquire a new token and retry.",
+                reason,
+            )
+        })?;
+    Ok(Authenticated {
+        caller: Caller::Entra(principal),
+        signed_payload: None,
+    })
 }
 
 /// A master-key signature: find the key that made it, then check the date window.

@@ -47,6 +47,15 @@ pub fn authorize(
         Caller::Key(kind) if !kind.is_read_only() => Ok(()),
         Caller::Key(kind) => read_only_key(who, *kind, operation),
         Caller::ResourceToken(claims) => resource_token(claims, operation, partition_key),
+        // Entra callers are decided by their role assignments, in `crate::rbac`, before this is
+        // reached; refuse rather than guess if a caller ever gets here.
+        Caller::Entra(principal) => Err(CosmosError::forbidden(
+            INSUFFICIENT_PERMISSIONS,
+            format!(
+                "Entra principal {} must be authorized by role assignments",
+                principal.object_id
+            ),
+        )),
     }
 }
 

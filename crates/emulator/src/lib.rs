@@ -5,7 +5,8 @@
 //! control like the service — which no other emulator does for resource tokens. It implements the
 //! seeds' concepts on the server side: master keys and their rotation, read-only keys, users,
 //! permissions, and resource tokens scoped to containers, documents and partition keys, with
-//! expiry.
+//! expiry; and Entra ID, with its own identity provider ([`identity`]) and role-based access
+//! control ([`rbac`]).
 //!
 //! ## How a request flows
 //!
@@ -13,12 +14,14 @@
 //!
 //! 1. [`request`] — read method, path, headers and body (2 MB limit) into a `CosmosRequest`.
 //! 2. [`authenticate`] — *who is calling?* Check the `Authorization` header: a key signature
-//!    (against all four keys, in constant time, with the `x-ms-date` window) or a resource token
-//!    (signature, key generation, lifetime).
+//!    (against all four keys, in constant time, with the `x-ms-date` window), a resource token
+//!    (signature, key generation, lifetime), or an Entra ID token ([`identity`]: signature,
+//!    issuer, audience, lifetime).
 //! 3. [`operation`] — *what is asked?* Path and headers become an `Operation` (a resource and an
 //!    action: a query is a read even though it is a POST).
 //! 4. [`authorize`] — *may they?* The access rules as data and one function; a refusal names its
-//!    rule in the `x-cosmolab-deny-reason` header.
+//!    rule in the `x-cosmolab-deny-reason` header. Entra callers go to [`rbac`] instead: the data
+//!    action and scope the request needs, against the principal's role assignments.
 //! 5. [`handlers`] — *do it*, one module per resource kind, against the [`store`].
 //! 6. [`response`] — answer with the body and headers the SDKs read.
 //!
@@ -45,9 +48,11 @@ pub mod authorize;
 pub mod clock;
 pub mod error;
 pub mod handlers;
+pub mod identity;
 pub mod keys;
 pub mod operation;
 pub mod query;
+pub mod rbac;
 pub mod request;
 pub mod response;
 pub mod server;

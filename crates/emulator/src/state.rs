@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuar
 use cosmolab_auth_signing::ClockSkew;
 
 use crate::clock::EmulatorClock;
+use crate::identity::IdentityProvider;
 use crate::keys::AccountKeys;
 use crate::store::Store;
 
@@ -17,6 +18,8 @@ pub struct EmulatorState {
     pub clock: EmulatorClock,
     /// Settings fixed at start.
     pub settings: Settings,
+    /// The identity provider: Entra ID's client-credentials flow, for RBAC (seed 004).
+    pub identity: IdentityProvider,
 }
 
 /// Settings fixed when the emulator starts.
@@ -57,6 +60,7 @@ impl EmulatorState {
             keys: RwLock::new(keys),
             clock: EmulatorClock::new(),
             settings,
+            identity: IdentityProvider::default(),
         }
     }
 

@@ -1,0 +1,336 @@
+//! Entra ID against a running emulator (seed 004): an application is registered, gets a token from
+//! the identity provider's token endpoint, and presents it as `type=aad&ver=1.0&sig=<jwt>`. Until
+//! a role is assigned to it, every data request is refused with the service's RBAC 403.
+
+use std::time::{Duration, SystemTime};
+
+use cosmolab_auth_signing::{MasterKey, ResourceAddress, format_http_date};
+use cosmolab_emulator::identity::DEFAULT_TENANT_ID;
+use cosmolab_emulator::{Emulator, KeyKind};
+use serde_json::{Value, json};
+
+/// A request signed with `key`, as the admin API and Cosmos DB take them.
+fn signed(
+    client: &reqwest::Client,
+    emulator: &Emulator,
+    method: reqwest::Method,
+    path: &str,
+    key: &MasterKey,
+) -> reqwest::RequestBuilder {
+    let address = ResourceAddress::from_path(path).unwrap();
+    let date = format_http_date(SystemTime::now());
+    let authorization = key.authorize(
+        method.as_str(),
+        address.resource_type(),
+        &address.resource_link(),
+        &date,
+    );
+    client
+        .request(method, format!("{}{path}", emulator.endpoint()))
+        .header("authorization", authorization)
+        .header("x-ms-date", date)
+        .header("x-ms-version", "2020-07-15")
+}
+
+/// Registers an application (primary key) and returns (client id, secret, object id).
+async fn register(client: &reqwest::Client, emulator: &Emulator) -> (String, String, String) {
+    let reply = signed(
+        client,
+        emulator,
+        reqwest::Method::POST,
+        "_cosmolab/identity/applications",
+        &emulator.key(KeyKind::Primary),
+    )
+    .json(&json!({"displayName": "orders-api"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(reply.status(), 201);
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["tenantId"], DEFAULT_TENANT_ID);
+    (
+        body["clientId"].as_str().unwrap().to_owned(),
+        body["clientSecret"].as_str().unwrap().to_owned(),
+        body["objectId"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// The client-credentials grant.
+async fn token(
+    client: &reqwest::Client,
+    emulator: &Emulator,
+    client_id: &str,
+    secret: &str,
+    scope: &str,
+) -> reqwest::Response {
+    client
+        .post(format!(
+            "{}{DEFAULT_TENANT_ID}/oauth2/v2.0/token",
+            emulator.endpoint()
+        ))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", secret),
+            ("scope", scope),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn access_token(
+    client: &reqwest::Client,
+    emulator: &Emulator,
+    client_id: &str,
+    secret: &str,
+    scope: &str,
+) -> String {
+    let reply = token(client, emulator, client_id, secret, scope).await;
+    assert_eq!(reply.status(), 200);
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+/// A data-plane request with an Entra token.
+async fn with_token(
+    client: &reqwest::Client,
+    emulator: &Emulator,
+    method: reqwest::Method,
+    path: &str,
+    jwt: &str,
+) -> (u16, Value, Option<String>) {
+    let reply = client
+        .request(method, format!("{}{path}", emulator.endpoint()))
+        .header("authorization", format!("type=aad&ver=1.0&sig={jwt}"))
+        .header("x-ms-date", format_http_date(SystemTime::now()))
+        .header("x-ms-version", "2020-07-15")
+        .json(&json!({"id": "shop"}))
+        .send()
+        .await
+        .unwrap();
+    let status = reply.status().as_u16();
+    let reason = reply
+        .headers()
+        .get("x-cosmolab-deny-reason")
+        .map(|value| value.to_str().unwrap().to_owned());
+    (status, reply.json().await.unwrap_or(Value::Null), reason)
+}
+
+#[tokio::test]
+async fn a_valid_token_authenticates_and_rbac_decides() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let client = reqwest::Client::new();
+    let (client_id, secret, object_id) = register(&client, &emulator).await;
+    let jwt = access_token(
+        &client,
+        &emulator,
+        &client_id,
+        &secret,
+        "https://cosmos.azure.com/.default",
+    )
+    .await;
+
+    // The account itself: any valid token may read it (the SDKs' first request).
+    let (status, account, _) = with_token(&client, &emulator, reqwest::Method::GET, "", &jwt).await;
+    assert_eq!(status, 200, "{account}");
+
+    // Listing databases needs readMetadata; no role is assigned yet.
+    let (status, body, reason) =
+        with_token(&client, &emulator, reqwest::Method::GET, "dbs", &jwt).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["code"], "Forbidden");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("principal [{object_id}]")),
+        "{message}"
+    );
+    assert!(
+        message.contains("[Microsoft.DocumentDB/databaseAccounts/readMetadata]"),
+        "{message}"
+    );
+    assert!(reason.unwrap().contains("no role assignment"));
+
+    // Creating a database is a management operation: never with an Entra token.
+    let (status, body, _) =
+        with_token(&client, &emulator, reqwest::Method::POST, "dbs", &jwt).await;
+    assert_eq!(status, 403);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be authorized by AAD token in data plane"),
+        "{body}"
+    );
+    // Nothing was created.
+    let listed = signed(
+        &client,
+        &emulator,
+        reqwest::Method::GET,
+        "dbs",
+        &emulator.key(KeyKind::Primary),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json::<Value>()
+    .await
+    .unwrap();
+    assert_eq!(listed["_count"], 0);
+}
+
+#[tokio::test]
+async fn the_account_endpoint_is_an_audience_and_a_foreign_one_is_not() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let client = reqwest::Client::new();
+    let (client_id, secret, _) = register(&client, &emulator).await;
+    let own_scope = format!("{}.default", emulator.endpoint());
+    let jwt = access_token(&client, &emulator, &client_id, &secret, &own_scope).await;
+    let (status, _, _) = with_token(&client, &emulator, reqwest::Method::GET, "", &jwt).await;
+    assert_eq!(status, 200);
+
+    let graph = access_token(
+        &client,
+        &emulator,
+        &client_id,
+        &secret,
+        "https://graph.microsoft.com/.default",
+    )
+    .await;
+    let (status, body, reason) =
+        with_token(&client, &emulator, reqwest::Method::GET, "", &graph).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(reason.unwrap().contains("audience"));
+}
+
+#[tokio::test]
+async fn an_expired_or_tampered_token_is_refused() {
+    let emulator = Emulator::builder().time_travel(true).start().await.unwrap();
+    let client = reqwest::Client::new();
+    let (client_id, secret, _) = register(&client, &emulator).await;
+    let jwt = access_token(
+        &client,
+        &emulator,
+        &client_id,
+        &secret,
+        "https://cosmos.azure.com/.default",
+    )
+    .await;
+
+    // One character in the middle of the signature (the last one may only carry padding bits).
+    let at = jwt.len() - 10;
+    let swapped = if &jwt[at..=at] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{swapped}{}", &jwt[..at], &jwt[at + 1..]);
+    let (status, _, reason) =
+        with_token(&client, &emulator, reqwest::Method::GET, "", &tampered).await;
+    assert_eq!(status, 401);
+    assert!(reason.unwrap().contains("signature"));
+
+    assert!(emulator.advance_clock(Duration::from_secs(2 * 3600)));
+    let (status, body, reason) =
+        with_token(&client, &emulator, reqwest::Method::GET, "", &jwt).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(reason.unwrap().contains("expired"));
+}
+
+#[tokio::test]
+async fn the_token_endpoint_answers_like_entra() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let client = reqwest::Client::new();
+    let (client_id, _, _) = register(&client, &emulator).await;
+
+    let reply = token(
+        &client,
+        &emulator,
+        &client_id,
+        "a guess",
+        "https://cosmos.azure.com/.default",
+    )
+    .await;
+    assert_eq!(reply.status(), 401);
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client");
+    assert_eq!(body["error_codes"][0], 7000215);
+
+    // Not a form at all.
+    let reply = client
+        .post(format!(
+            "{}{DEFAULT_TENANT_ID}/oauth2/v2.0/token",
+            emulator.endpoint()
+        ))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 400);
+
+    // Discovery and keys, for any OIDC library.
+    let config: Value = client
+        .get(format!(
+            "{}{DEFAULT_TENANT_ID}/v2.0/.well-known/openid-configuration",
+            emulator.endpoint()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwks: Value = client
+        .get(config["jwks_uri"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"][0]["kty"], "RSA");
+    let unknown = client
+        .get(format!(
+            "{}another-tenant/discovery/v2.0/keys",
+            emulator.endpoint()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn only_the_primary_key_registers_applications() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let client = reqwest::Client::new();
+    let reply = signed(
+        &client,
+        &emulator,
+        reqwest::Method::POST,
+        "_cosmolab/identity/applications",
+        &emulator.key(KeyKind::Secondary),
+    )
+    .json(&json!({}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(reply.status(), 403);
+
+    let (_, secret, _) = register(&client, &emulator).await;
+    let listed: Value = signed(
+        &client,
+        &emulator,
+        reqwest::Method::GET,
+        "_cosmolab/identity/applications",
+        &emulator.key(KeyKind::Primary),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(
+        !listed.to_string().contains(&secret),
+        "secrets are shown once"
+    );
+}
