@@ -27,6 +27,7 @@ use crate::error::{CosmosError, Result};
 use crate::handlers::{self, Context};
 use crate::identity;
 use crate::operation::{Operation, ResourcePath};
+use crate::rbac;
 use crate::request::{CosmosRequest, headers};
 use crate::response::Reply;
 use crate::state::AppState;
@@ -53,6 +54,27 @@ pub fn app(state: AppState) -> Router {
             get(identity::routes::openid_configuration),
         )
         .route("/{tenant}/discovery/v2.0/keys", get(identity::routes::jwks))
+        // Role definitions and assignments (crate::rbac), shaped like Resource Manager's.
+        .route(
+            "/_cosmolab/sqlRoleDefinitions",
+            get(rbac::routes::list_definitions),
+        )
+        .route(
+            "/_cosmolab/sqlRoleDefinitions/{id}",
+            get(rbac::routes::get_definition)
+                .put(rbac::routes::put_definition)
+                .delete(rbac::routes::delete_definition),
+        )
+        .route(
+            "/_cosmolab/sqlRoleAssignments",
+            get(rbac::routes::list_assignments),
+        )
+        .route(
+            "/_cosmolab/sqlRoleAssignments/{id}",
+            get(rbac::routes::get_assignment)
+                .put(rbac::routes::put_assignment)
+                .delete(rbac::routes::delete_assignment),
+        )
         .fallback(cosmos)
         .with_state(state)
 }
@@ -162,6 +184,7 @@ async fn serve(
     let operation = Operation::classify(&request, ResourcePath::from_segments(&names)?)?;
     if let Caller::Entra(principal) = &who.caller {
         crate::rbac::authorize(
+            &state.rbac(),
             &state.settings.account_id,
             principal,
             &operation,

@@ -7,6 +7,7 @@ use cosmolab_auth_signing::ClockSkew;
 use crate::clock::EmulatorClock;
 use crate::identity::IdentityProvider;
 use crate::keys::AccountKeys;
+use crate::rbac::roles::Rbac;
 use crate::store::Store;
 
 /// The state of one emulator, shared by all its requests.
@@ -20,6 +21,8 @@ pub struct EmulatorState {
     pub settings: Settings,
     /// The identity provider: Entra ID's client-credentials flow, for RBAC (seed 004).
     pub identity: IdentityProvider,
+    /// Role definitions and assignments (seed 004).
+    rbac: RwLock<Rbac>,
 }
 
 /// Settings fixed when the emulator starts.
@@ -61,6 +64,7 @@ impl EmulatorState {
             clock: EmulatorClock::new(),
             settings,
             identity: IdentityProvider::default(),
+            rbac: RwLock::new(Rbac::default()),
         }
     }
 
@@ -78,6 +82,20 @@ impl EmulatorState {
     pub fn keys(&self) -> RwLockReadGuard<'_, AccountKeys> {
         self.keys
             .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The role definitions and assignments, for deciding.
+    pub fn rbac(&self) -> RwLockReadGuard<'_, Rbac> {
+        self.rbac
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The role definitions and assignments, for changing them.
+    pub fn rbac_mut(&self) -> RwLockWriteGuard<'_, Rbac> {
+        self.rbac
+            .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 

@@ -334,3 +334,248 @@ async fn only_the_primary_key_registers_applications() {
         "secrets are shown once"
     );
 }
+
+/// A request with an Entra token, extra headers and an optional JSON body; (status, body).
+async fn entra_request(
+    client: &reqwest::Client,
+    emulator: &Emulator,
+    method: reqwest::Method,
+    path: &str,
+    jwt: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = client
+        .request(method, format!("{}{path}", emulator.endpoint()))
+        .header("authorization", format!("type=aad&ver=1.0&sig={jwt}"))
+        .header("x-ms-date", format_http_date(SystemTime::now()))
+        .header("x-ms-version", "2020-07-15");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(body) = body {
+        request = request.body(body.to_string());
+    }
+    let reply = request.send().await.unwrap();
+    let status = reply.status().as_u16();
+    (status, reply.json().await.unwrap_or(Value::Null))
+}
+
+/// A PUT or DELETE on the RBAC admin API, with the primary key; the status.
+async fn admin(
+    client: &reqwest::Client,
+    emulator: &Emulator,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = signed(
+        client,
+        emulator,
+        method,
+        path,
+        &emulator.key(KeyKind::Primary),
+    );
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let reply = request.send().await.unwrap();
+    let status = reply.status().as_u16();
+    (status, reply.json().await.unwrap_or(Value::Null))
+}
+
+/// Seed 004 end to end: the shop's data, an application, and roles assigned and removed.
+#[tokio::test]
+async fn role_assignments_decide_what_a_principal_may_do() {
+    use reqwest::Method;
+    let emulator = Emulator::builder().start().await.unwrap();
+    let client = reqwest::Client::new();
+    // The owner sets the scene with the primary key.
+    for (path, body) in [
+        ("dbs", json!({"id": "shop"})),
+        (
+            "dbs/shop/colls",
+            json!({"id": "orders", "partitionKey": {"paths": ["/pk"], "kind": "Hash"}}),
+        ),
+        (
+            "dbs/shop/colls",
+            json!({"id": "payroll", "partitionKey": {"paths": ["/pk"], "kind": "Hash"}}),
+        ),
+    ] {
+        let (status, body) = admin(&client, &emulator, Method::POST, path, Some(body)).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let created = signed(
+        &client,
+        &emulator,
+        Method::POST,
+        "dbs/shop/colls/orders/docs",
+        &emulator.key(KeyKind::Primary),
+    )
+    .header("x-ms-documentdb-partitionkey", r#"["a"]"#)
+    .json(&json!({"id": "o1", "pk": "a"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(created.status(), 201);
+
+    let (client_id, secret, object_id) = register(&client, &emulator).await;
+    let jwt = access_token(
+        &client,
+        &emulator,
+        &client_id,
+        &secret,
+        "https://cosmos.azure.com/.default",
+    )
+    .await;
+    let pk = [("x-ms-documentdb-partitionkey", r#"["a"]"#)];
+    let read_item = || {
+        entra_request(
+            &client,
+            &emulator,
+            Method::GET,
+            "dbs/shop/colls/orders/docs/o1",
+            &jwt,
+            &pk,
+            None,
+        )
+    };
+    let query = || {
+        entra_request(
+            &client,
+            &emulator,
+            Method::POST,
+            "dbs/shop/colls/orders/docs",
+            &jwt,
+            &[
+                ("content-type", "application/query+json"),
+                ("x-ms-documentdb-isquery", "true"),
+                ("x-ms-documentdb-partitionkey", r#"["a"]"#),
+            ],
+            Some(json!({"query": "SELECT * FROM c"})),
+        )
+    };
+    assert_eq!(read_item().await.0, 403, "no role yet");
+
+    // The built-in Data Reader on the orders container.
+    let reader = json!({"properties": {
+        "roleDefinitionId": "00000000-0000-0000-0000-000000000001",
+        "scope": "/dbs/shop/colls/orders",
+        "principalId": object_id,
+    }});
+    let (status, body) = admin(
+        &client,
+        &emulator,
+        Method::PUT,
+        "_cosmolab/sqlRoleAssignments/reader-on-orders",
+        Some(reader),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(read_item().await.0, 200);
+    assert_eq!(query().await.0, 200);
+    let (status, body) = entra_request(
+        &client,
+        &emulator,
+        Method::POST,
+        "dbs/shop/colls/orders/docs",
+        &jwt,
+        &pk,
+        Some(json!({"id": "o2", "pk": "a"})),
+    )
+    .await;
+    assert_eq!(status, 403, "a reader does not write");
+    assert!(
+        body["message"].as_str().unwrap().contains("items/create"),
+        "{body}"
+    );
+    let (status, _) = entra_request(
+        &client,
+        &emulator,
+        Method::GET,
+        "dbs/shop/colls/payroll/docs",
+        &jwt,
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "the scope is one container, not its neighbour");
+    let (status, _) = entra_request(&client, &emulator, Method::GET, "dbs", &jwt, &[], None).await;
+    assert_eq!(
+        status, 403,
+        "listing databases needs readMetadata on the account"
+    );
+
+    // A custom role that may only point-read, at the database: reads work, queries do not.
+    let (status, body) = admin(
+        &client,
+        &emulator,
+        Method::PUT,
+        "_cosmolab/sqlRoleDefinitions/point-reader",
+        Some(json!({"properties": {
+            "roleName": "Point reader",
+            "type": "CustomRole",
+            "assignableScopes": ["/dbs/shop"],
+            "permissions": [{"dataActions": [
+                "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/read"
+            ]}],
+        }})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = admin(
+        &client,
+        &emulator,
+        Method::DELETE,
+        "_cosmolab/sqlRoleAssignments/reader-on-orders",
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, body) = admin(
+        &client,
+        &emulator,
+        Method::PUT,
+        "_cosmolab/sqlRoleAssignments/point-reader-on-shop",
+        Some(json!({"properties": {
+            "roleDefinitionId": "/_cosmolab/sqlRoleDefinitions/point-reader",
+            "scope": "/dbs/shop",
+            "principalId": object_id,
+        }})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(read_item().await.0, 200);
+    let (status, body) = query().await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("executeQuery"),
+        "{body}"
+    );
+
+    // An assignment outside the role's assignable scopes is a 400.
+    let (status, body) = admin(
+        &client,
+        &emulator,
+        Method::PUT,
+        "_cosmolab/sqlRoleAssignments/too-wide",
+        Some(json!({"properties": {
+            "roleDefinitionId": "point-reader",
+            "scope": "/",
+            "principalId": object_id,
+        }})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+
+    // Deleted: refused again at once.
+    admin(
+        &client,
+        &emulator,
+        Method::DELETE,
+        "_cosmolab/sqlRoleAssignments/point-reader-on-shop",
+        None,
+    )
+    .await;
+    assert_eq!(read_item().await.0, 403);
+}

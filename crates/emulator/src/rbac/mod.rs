@@ -15,9 +15,13 @@
 //! | query items | `sqlDatabases/containers/executeQuery` | the container |
 //! | create, replace or delete a database or container; anything about users and permissions | not allowed in the data plane with an Entra token | — |
 //!
-//! Role definitions and assignments come with the rest of this module; until an assignment
-//! covers the action, an Entra caller is refused with the service's 403, which names the
-//! principal and the missing action.
+//! A request is allowed when one of the principal's role assignments ([`roles`]) has a scope
+//! containing the request's and a role allowing its data action; otherwise the service's 403,
+//! which names the principal and the missing action. [`routes`] serves the definitions and
+//! assignments in Resource Manager's shapes, behind the primary key.
+
+pub mod roles;
+pub mod routes;
 
 use std::fmt;
 
@@ -54,6 +58,20 @@ pub enum DataAction {
 }
 
 impl DataAction {
+    /// Every data action, in seed 004's order.
+    pub const ALL: [DataAction; 10] = [
+        Self::ReadMetadata,
+        Self::CreateItem,
+        Self::ReadItem,
+        Self::ReplaceItem,
+        Self::UpsertItem,
+        Self::DeleteItem,
+        Self::ExecuteQuery,
+        Self::ReadChangeFeed,
+        Self::ExecuteStoredProcedure,
+        Self::ManageConflicts,
+    ];
+
     /// The full name, as role definitions and the service's messages write it.
     pub fn name(self) -> String {
         let suffix = match self {
@@ -161,17 +179,20 @@ fn blocked(account: &str) -> String {
     format!("Request blocked by Auth {account} :")
 }
 
-/// Decides whether the Entra `principal` may perform `operation` on the account `account`;
-/// `method` and `link` describe the request as sent, for the refusal of management operations.
+/// Decides whether the Entra `principal` may perform `operation` on the account `account`, whose
+/// RBAC state is `rbac`; `method` and `link` describe the request as sent, for the refusal of
+/// management operations. Allowed, it answers the id of the role assignment that allowed it
+/// (none for a request any valid token may make), which the audit log records.
 pub fn authorize(
+    rbac: &roles::Rbac,
     account: &str,
     principal: &EntraPrincipal,
     operation: &Operation,
     method: &str,
     link: &str,
-) -> Result<()> {
+) -> Result<Option<String>> {
     match requirement(operation) {
-        Requirement::ValidToken => Ok(()),
+        Requirement::ValidToken => Ok(None),
         Requirement::NotInDataPlane => Err(CosmosError::forbidden(
             format!(
                 "{} The given request [{method} /{link}] cannot be authorized by AAD token in data \
@@ -184,20 +205,25 @@ pub fn authorize(
                  (or need a key)"
             ),
         )),
-        Requirement::Action { action, scope } => Err(CosmosError::forbidden(
-            format!(
-                "{} Request is blocked because principal [{}] does not have required RBAC \
+        Requirement::Action { action, scope } => {
+            match rbac.allowing(&principal.object_id, action, &scope) {
+                Some(assignment) => Ok(Some(assignment)),
+                None => Err(CosmosError::forbidden(
+                    format!(
+                        "{} Request is blocked because principal [{}] does not have required RBAC \
                  permissions to perform action [{action}] on resource [{scope}]. Learn more: \
                  https://aka.ms/cosmos-native-rbac.",
-                blocked(account),
-                principal.object_id
-            ),
-            format!(
-                "principal {} has no role assignment whose role allows {action} at a scope \
+                        blocked(account),
+                        principal.object_id
+                    ),
+                    format!(
+                        "principal {} has no role assignment whose role allows {action} at a scope \
                  containing {scope}",
-                principal.object_id
-            ),
-        )),
+                        principal.object_id
+                    ),
+                )),
+            }
+        }
     }
 }
 
@@ -337,7 +363,9 @@ mod tests {
             tenant_id: "t".into(),
             app_id: "a".into(),
         };
+        let rbac = roles::Rbac::default();
         let error = authorize(
+            &rbac,
             "cosmolab",
             &principal,
             &op(documents(), Action::Create),
@@ -360,6 +388,7 @@ mod tests {
             "action [Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/create]"
         ));
         let error = authorize(
+            &rbac,
             "cosmolab",
             &principal,
             &op(ResourcePath::Databases, Action::Create),
