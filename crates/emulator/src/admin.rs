@@ -114,6 +114,43 @@ pub async fn advance_clock(
     Ok(Json(json!({"offsetSeconds": state.clock.offset().as_secs()})).into_response())
 }
 
+/// The account's settings, as Resource Manager's `databaseAccounts` carries them (the one we
+/// model: `disableLocalAuth`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountProperties {
+    disable_local_auth: Option<bool>,
+}
+
+/// `{"properties": {…}}`, as a Resource Manager `PATCH` carries it.
+#[derive(Deserialize)]
+struct AccountUpdate {
+    properties: AccountProperties,
+}
+
+/// `GET /_cosmolab/account`: the account's settings.
+pub async fn account_settings(State(state): State<AppState>, _: AdminRequest) -> Response {
+    Json(json!({"properties": {"disableLocalAuth": state.local_auth_disabled()}})).into_response()
+}
+
+/// `PATCH /_cosmolab/account` with `{"properties": {"disableLocalAuth": true}}`: turns key and
+/// resource-token access off (or back on). The admin API itself keeps taking the primary key: on
+/// Azure, this setting is changed through Resource Manager, which keys do not reach.
+pub async fn update_account_settings(
+    State(state): State<AppState>,
+    AdminRequest(request): AdminRequest,
+) -> Result<Response> {
+    let update: AccountUpdate = request.json()?;
+    if let Some(disabled) = update.properties.disable_local_auth {
+        state.set_local_auth_disabled(disabled);
+        tracing::info!(disable_local_auth = disabled, "account settings changed");
+    }
+    Ok(
+        Json(json!({"properties": {"disableLocalAuth": state.local_auth_disabled()}}))
+            .into_response(),
+    )
+}
+
 /// `GET /_explorer/emulator.pem`: the certificate clients can trust, as the classic emulator
 /// serves it.
 pub async fn certificate(State(state): State<AppState>) -> Result<Response> {

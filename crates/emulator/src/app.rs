@@ -32,6 +32,10 @@ use crate::request::{CosmosRequest, headers};
 use crate::response::Reply;
 use crate::state::AppState;
 
+/// The service's message for a key or resource token when `disableLocalAuth` is on.
+pub const LOCAL_AUTH_DISABLED: &str =
+    "Local Authorization is disabled. Use an AAD token to authorize all requests.";
+
 /// The emulator's router: the admin API, the certificate, and everything else as Cosmos DB.
 pub fn app(state: AppState) -> Router {
     Router::new()
@@ -40,6 +44,10 @@ pub fn app(state: AppState) -> Router {
         .route("/_cosmolab/keys/regenerate", post(admin::regenerate_key))
         .route("/_cosmolab/clock/advance", post(admin::advance_clock))
         .route("/_explorer/emulator.pem", get(admin::certificate))
+        .route(
+            "/_cosmolab/account",
+            get(admin::account_settings).patch(admin::update_account_settings),
+        )
         // The identity provider (crate::identity), shaped like Entra ID's endpoints.
         .route(
             "/_cosmolab/identity/applications",
@@ -167,6 +175,16 @@ async fn serve(
     let request = CosmosRequest::read(method, uri, headers, body).await?;
     let who = authenticate(state, &request)?;
     *caller = Some(who.caller.clone());
+    if state.local_auth_disabled() && !matches!(who.caller, Caller::Entra(_)) {
+        return Err(CosmosError::unauthorized(
+            LOCAL_AUTH_DISABLED,
+            format!(
+                "the account has disableLocalAuth on: {} is refused, only Entra ID tokens are \
+                 accepted (turn it off with PATCH /_cosmolab/account)",
+                who.caller
+            ),
+        ));
+    }
 
     // Rid-based paths (`_self` links) name resources by `_rid`; translate them to names.
     let by_rid = request.address.addressing() == Addressing::ByRid;

@@ -122,6 +122,10 @@ struct ServeArgs {
     /// Where to write the certificate with --tls (default: a file in the temp directory).
     #[arg(long, requires = "tls", env = "COSMOLAB_CERT_FILE")]
     cert_file: Option<PathBuf>,
+    /// Start with `disableLocalAuth` on: keys and resource tokens are refused, only Entra ID tokens
+    /// work (change it later with `PATCH /_cosmolab/account`).
+    #[arg(long, env = "COSMOLAB_DISABLE_LOCAL_AUTH", value_parser = FalseyValueParser::new())]
+    disable_local_auth: bool,
     /// Enable `POST /_cosmolab/clock/advance`, which moves token time forward. For tests only.
     #[arg(long, env = "COSMOLAB_ENABLE_TIME_TRAVEL", value_parser = FalseyValueParser::new())]
     enable_time_travel: bool,
@@ -201,7 +205,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.tls {
         builder = builder.tls(args.cert_file);
     }
-    let emulator = builder.time_travel(args.enable_time_travel).start().await?;
+    let emulator = builder
+        .time_travel(args.enable_time_travel)
+        .disable_local_auth(args.disable_local_auth)
+        .start()
+        .await?;
 
     if let Some(file) = emulator.certificate_file() {
         eprintln!(

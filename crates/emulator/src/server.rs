@@ -74,6 +74,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Starts with `disableLocalAuth` on: keys and resource tokens are refused on the data plane,
+    /// only Entra ID tokens work (seed 004). It can be changed later through the admin API.
+    pub fn disable_local_auth(mut self, disabled: bool) -> Self {
+        self.settings.disable_local_auth = disabled;
+        self
+    }
+
     /// Enables the admin route that advances the clock (tests only).
     pub fn time_travel(mut self, enabled: bool) -> Self {
         self.settings.time_travel = enabled;

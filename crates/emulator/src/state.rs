@@ -1,5 +1,6 @@
 //! What every request shares: the store, the keys, the clock and the settings.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use cosmolab_auth_signing::ClockSkew;
@@ -23,6 +24,8 @@ pub struct EmulatorState {
     pub identity: IdentityProvider,
     /// Role definitions and assignments (seed 004).
     rbac: RwLock<Rbac>,
+    /// The account setting `disableLocalAuth`: keys and resource tokens refused on the data plane.
+    local_auth_disabled: AtomicBool,
 }
 
 /// Settings fixed when the emulator starts.
@@ -34,6 +37,8 @@ pub struct Settings {
     pub clock_skew: ClockSkew,
     /// Whether the admin route that advances the clock is enabled (tests only).
     pub time_travel: bool,
+    /// Whether the account starts with `disableLocalAuth` on (see [`EmulatorState::local_auth_disabled`]).
+    pub disable_local_auth: bool,
     /// Whether the server speaks https (decides the scheme of the advertised endpoint).
     pub tls: bool,
     /// The self-signed certificate in PEM form, served at `/_explorer/emulator.pem`, if https.
@@ -46,6 +51,7 @@ impl Default for Settings {
             account_id: "cosmolab".to_owned(),
             clock_skew: ClockSkew::default(),
             time_travel: false,
+            disable_local_auth: false,
             tls: false,
             certificate_pem: None,
         }
@@ -58,6 +64,7 @@ pub type AppState = Arc<EmulatorState>;
 impl EmulatorState {
     /// A fresh emulator state with the given keys and settings and an empty store.
     pub fn new(keys: AccountKeys, settings: Settings) -> Self {
+        let settings_disable_local_auth = settings.disable_local_auth;
         Self {
             store: Mutex::new(Store::default()),
             keys: RwLock::new(keys),
@@ -65,6 +72,7 @@ impl EmulatorState {
             settings,
             identity: IdentityProvider::default(),
             rbac: RwLock::new(Rbac::default()),
+            local_auth_disabled: AtomicBool::new(settings_disable_local_auth),
         }
     }
 
@@ -83,6 +91,16 @@ impl EmulatorState {
         self.keys
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether `disableLocalAuth` is on now.
+    pub fn local_auth_disabled(&self) -> bool {
+        self.local_auth_disabled.load(Ordering::SeqCst)
+    }
+
+    /// Turns `disableLocalAuth` on or off (the account owner's setting, through the admin API).
+    pub fn set_local_auth_disabled(&self, disabled: bool) {
+        self.local_auth_disabled.store(disabled, Ordering::SeqCst);
     }
 
     /// The role definitions and assignments, for deciding.

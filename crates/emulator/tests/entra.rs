@@ -579,3 +579,67 @@ async fn role_assignments_decide_what_a_principal_may_do() {
     .await;
     assert_eq!(read_item().await.0, 403);
 }
+
+/// `disableLocalAuth`: keys and resource tokens are refused on the data plane, Entra tokens still
+/// work, and the admin API (Resource Manager's stand-in) still takes the primary key.
+#[tokio::test]
+async fn disable_local_auth_leaves_only_entra_tokens() {
+    use reqwest::Method;
+    let emulator = Emulator::builder().start().await.unwrap();
+    let client = reqwest::Client::new();
+    let (client_id, secret, object_id) = register(&client, &emulator).await;
+    let (status, _) = admin(
+        &client,
+        &emulator,
+        Method::PUT,
+        "_cosmolab/sqlRoleAssignments/contributor",
+        Some(json!({"properties": {
+            "roleDefinitionId": "00000000-0000-0000-0000-000000000002",
+            "scope": "/",
+            "principalId": object_id,
+        }})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, body) = admin(
+        &client,
+        &emulator,
+        Method::PATCH,
+        "_cosmolab/account",
+        Some(json!({"properties": {"disableLocalAuth": true}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["properties"]["disableLocalAuth"], true);
+
+    let (status, body) = admin(&client, &emulator, Method::GET, "dbs", None).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        body["message"],
+        "Local Authorization is disabled. Use an AAD token to authorize all requests."
+    );
+    let jwt = access_token(
+        &client,
+        &emulator,
+        &client_id,
+        &secret,
+        "https://cosmos.azure.com/.default",
+    )
+    .await;
+    let (status, body) =
+        entra_request(&client, &emulator, Method::GET, "dbs", &jwt, &[], None).await;
+    assert_eq!(status, 200, "{body}");
+
+    admin(
+        &client,
+        &emulator,
+        Method::PATCH,
+        "_cosmolab/account",
+        Some(json!({"properties": {"disableLocalAuth": false}})),
+    )
+    .await;
+    assert_eq!(
+        admin(&client, &emulator, Method::GET, "dbs", None).await.0,
+        200
+    );
+}
