@@ -151,6 +151,16 @@ pub async fn update_account_settings(
     )
 }
 
+/// `GET /_cosmolab/audit?principal=<object id>&denied=true`: the recent audit records that pass
+/// the filter, oldest first.
+pub async fn audit(
+    State(state): State<AppState>,
+    axum::extract::Query(filter): axum::extract::Query<crate::audit::AuditFilter>,
+    _: AdminRequest,
+) -> Response {
+    Json(state.audit.read(&filter)).into_response()
+}
+
 /// `GET /_explorer/emulator.pem`: the certificate clients can trust, as the classic emulator
 /// serves it.
 pub async fn certificate(State(state): State<AppState>) -> Result<Response> {

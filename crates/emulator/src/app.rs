@@ -21,6 +21,7 @@ use axum::routing::{get, post};
 use cosmolab_auth_signing::Addressing;
 
 use crate::admin;
+use crate::audit::{self, AuditRecord};
 use crate::authenticate::{Caller, authenticate};
 use crate::authorize::authorize;
 use crate::error::{CosmosError, Result};
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .route("/_cosmolab/keys/regenerate", post(admin::regenerate_key))
         .route("/_cosmolab/clock/advance", post(admin::advance_clock))
         .route("/_explorer/emulator.pem", get(admin::certificate))
+        .route("/_cosmolab/audit", get(admin::audit))
         .route(
             "/_cosmolab/account",
             get(admin::account_settings).patch(admin::update_account_settings),
@@ -116,7 +118,7 @@ pub async fn cosmos(
                 .unwrap_or(HeaderValue::from_static("-"))
         });
     let endpoint = client_endpoint(&state, &uri, &headers);
-    let mut caller: Option<Caller> = None;
+    let mut seen = Seen::default();
     let outcome = serve(
         &state,
         method.clone(),
@@ -124,13 +126,45 @@ pub async fn cosmos(
         headers,
         body,
         &endpoint,
-        &mut caller,
+        &mut seen,
     )
     .await;
 
-    let caller_text = caller
+    let caller_text = seen
+        .caller
         .as_ref()
         .map_or_else(|| "unauthenticated".to_owned(), Caller::to_string);
+    let (status, deny_reason) = match &outcome {
+        Ok(reply) => (reply.status().as_u16(), None),
+        Err(error) => (error.status.as_u16(), error.deny_reason.clone()),
+    };
+    let address = cosmolab_auth_signing::ResourceAddress::from_path(uri.path()).ok();
+    state.audit.record(
+        AuditRecord {
+            time: audit::now_rfc3339(),
+            activity_id: activity_id.to_str().unwrap_or("-").to_owned(),
+            operation: seen.operation.map_or_else(
+                || method.as_str().to_owned(),
+                |action| action.audit_name().to_owned(),
+            ),
+            resource_type: address
+                .as_ref()
+                .map(|address| address.resource_type().to_owned())
+                .unwrap_or_default(),
+            resource_link: address
+                .as_ref()
+                .map(|address| address.resource_link())
+                .unwrap_or_else(|| uri.path().to_owned()),
+            status_code: status,
+            auth_type: String::new(),
+            key_kind: None,
+            permission: None,
+            aad_principal_id: None,
+            aad_applied_role_assignment_id: seen.applied_assignment.clone(),
+            deny_reason,
+        }
+        .with_caller(seen.caller.as_ref()),
+    );
     let mut response = match outcome {
         Ok(reply) => {
             let reply = if reply.has_header(headers::REQUEST_CHARGE) {
@@ -162,7 +196,16 @@ pub async fn cosmos(
     response
 }
 
-/// The pipeline proper. `caller` is filled in as soon as it is known, for the log line.
+/// What the pipeline learned about a request, for the log line and the audit record, filled in
+/// as it becomes known (a refused request stops part way).
+#[derive(Default)]
+struct Seen {
+    caller: Option<Caller>,
+    operation: Option<crate::operation::Action>,
+    applied_assignment: Option<String>,
+}
+
+/// The pipeline proper.
 async fn serve(
     state: &AppState,
     method: Method,
@@ -170,11 +213,11 @@ async fn serve(
     headers: HeaderMap,
     body: Body,
     endpoint: &str,
-    caller: &mut Option<Caller>,
+    seen: &mut Seen,
 ) -> Result<Reply> {
     let request = CosmosRequest::read(method, uri, headers, body).await?;
     let who = authenticate(state, &request)?;
-    *caller = Some(who.caller.clone());
+    seen.caller = Some(who.caller.clone());
     if state.local_auth_disabled() && !matches!(who.caller, Caller::Entra(_)) {
         return Err(CosmosError::unauthorized(
             LOCAL_AUTH_DISABLED,
@@ -200,8 +243,9 @@ async fn serve(
         request.address.segments().to_vec()
     };
     let operation = Operation::classify(&request, ResourcePath::from_segments(&names)?)?;
+    seen.operation = Some(operation.action);
     if let Caller::Entra(principal) = &who.caller {
-        crate::rbac::authorize(
+        seen.applied_assignment = crate::rbac::authorize(
             &state.rbac(),
             &state.settings.account_id,
             principal,

@@ -43,6 +43,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod audit;
 pub mod authenticate;
 pub mod authorize;
 pub mod clock;

@@ -34,6 +34,23 @@ enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Read an audit log written with --audit-log, filtered; one JSON line per record.
+    ///
+    /// Every data-plane request is a record: who (key kind, permission, or Entra principal as
+    /// `aadPrincipalId` with the role assignment that allowed it as `aadAppliedRoleAssignmentId`),
+    /// what (operation, resource), and the status, with the deny reason for a refusal. A running
+    /// emulator also serves its recent records at `GET /_cosmolab/audit?principal=…&denied=true`.
+    Audit {
+        /// The audit log file.
+        #[arg(long, env = "COSMOLAB_AUDIT_LOG")]
+        file: PathBuf,
+        /// Only the requests of this Entra principal (object id).
+        #[arg(long)]
+        principal: Option<String>,
+        /// Only refused requests (401 and 403).
+        #[arg(long)]
+        denied: bool,
+    },
     /// Check that an emulator answers (exit code 0) or not (1): the container image's HEALTHCHECK.
     ///
     /// Asks `GET /_cosmolab/health` on this machine's port (`--port`, or `COSMOLAB_PORT`), over
@@ -122,6 +139,10 @@ struct ServeArgs {
     /// Where to write the certificate with --tls (default: a file in the temp directory).
     #[arg(long, requires = "tls", env = "COSMOLAB_CERT_FILE")]
     cert_file: Option<PathBuf>,
+    /// Append every data-plane request, allowed or refused, to this file (one JSON line each);
+    /// read it back with `cosmolab-emulator audit --file <file>`.
+    #[arg(long, env = "COSMOLAB_AUDIT_LOG")]
+    audit_log: Option<PathBuf>,
     /// Start with `disableLocalAuth` on: keys and resource tokens are refused, only Entra ID tokens
     /// work (change it later with `PATCH /_cosmolab/account`).
     #[arg(long, env = "COSMOLAB_DISABLE_LOCAL_AUTH", value_parser = FalseyValueParser::new())]
@@ -144,7 +165,32 @@ async fn main() -> anyhow::Result<()> {
         None => serve(cli.serve).await,
         Some(Command::Keys { action }) => keys(action).await,
         Some(Command::Health { port, tls }) => health(port, tls).await,
+        Some(Command::Audit {
+            file,
+            principal,
+            denied,
+        }) => audit(&file, principal, denied),
     }
+}
+
+/// `audit`: the records of `file` that pass the filter, as JSON lines on stdout.
+fn audit(file: &std::path::Path, principal: Option<String>, denied: bool) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| {
+        format!(
+            "could not read the audit log {}; start the emulator with --audit-log {} to write it",
+            file.display(),
+            file.display()
+        )
+    })?;
+    let filter = cosmolab_emulator::audit::AuditFilter { principal, denied };
+    let records = cosmolab_emulator::audit::read_file(&text, &filter)
+        .map_err(|problem| anyhow::anyhow!("{}: {problem}", file.display()))?;
+    let mut stdout = std::io::stdout().lock();
+    for record in &records {
+        writeln!(stdout, "{}", serde_json::to_string(record)?)?;
+    }
+    eprintln!("{} record(s)", records.len());
+    Ok(())
 }
 
 /// `health`: one request to the health endpoint; an error (exit code 1) unless it answers 200.
@@ -204,6 +250,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if args.tls {
         builder = builder.tls(args.cert_file);
+    }
+    if let Some(path) = &args.audit_log {
+        builder = builder.audit_log(path);
     }
     let emulator = builder
         .time_travel(args.enable_time_travel)

@@ -256,6 +256,21 @@ impl Action {
     }
 }
 
+impl Action {
+    /// The operation's name in the audit log (as the service's diagnostic logs write it).
+    pub fn audit_name(self) -> &'static str {
+        match self {
+            Self::Read => "Read",
+            Self::ReadFeed => "ReadFeed",
+            Self::Query => "Query",
+            Self::Create => "Create",
+            Self::Upsert => "Upsert",
+            Self::Replace => "Replace",
+            Self::Delete => "Delete",
+        }
+    }
+}
+
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -31,6 +31,7 @@ pub struct EmulatorBuilder {
     keys: [Option<MasterKey>; 4],
     settings: Settings,
     certificate_file: Option<PathBuf>,
+    audit_log: Option<PathBuf>,
 }
 
 /// A running emulator. Dropping it stops the server.
@@ -50,6 +51,7 @@ impl Default for EmulatorBuilder {
             keys: [None, None, None, None],
             settings: Settings::default(),
             certificate_file: None,
+            audit_log: None,
         }
     }
 }
@@ -78,6 +80,12 @@ impl EmulatorBuilder {
     /// only Entra ID tokens work (seed 004). It can be changed later through the admin API.
     pub fn disable_local_auth(mut self, disabled: bool) -> Self {
         self.settings.disable_local_auth = disabled;
+        self
+    }
+
+    /// Also appends every audit record to this file, one JSON line each (`crate::audit`).
+    pub fn audit_log(mut self, path: impl Into<PathBuf>) -> Self {
+        self.audit_log = Some(path.into());
         self
     }
 
@@ -134,7 +142,12 @@ impl EmulatorBuilder {
 
         let scheme = if settings.tls { "https" } else { "http" };
         let endpoint = format!("{scheme}://{address}/");
-        let state: AppState = Arc::new(EmulatorState::new(keys, settings));
+        let mut state = EmulatorState::new(keys, settings);
+        if let Some(path) = &self.audit_log {
+            state.audit = crate::audit::AuditLog::to_file(path)
+                .with_context(|| format!("could not open the audit log {}", path.display()))?;
+        }
+        let state: AppState = Arc::new(state);
         let router = app(state.clone()).into_make_service();
         let handle = axum_server::Handle::new();
 

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuar
 
 use cosmolab_auth_signing::ClockSkew;
 
+use crate::audit::AuditLog;
 use crate::clock::EmulatorClock;
 use crate::identity::IdentityProvider;
 use crate::keys::AccountKeys;
@@ -26,6 +27,8 @@ pub struct EmulatorState {
     rbac: RwLock<Rbac>,
     /// The account setting `disableLocalAuth`: keys and resource tokens refused on the data plane.
     local_auth_disabled: AtomicBool,
+    /// Every data-plane request, allowed or refused (`crate::audit`).
+    pub audit: AuditLog,
 }
 
 /// Settings fixed when the emulator starts.
@@ -73,6 +76,7 @@ impl EmulatorState {
             identity: IdentityProvider::default(),
             rbac: RwLock::new(Rbac::default()),
             local_auth_disabled: AtomicBool::new(settings_disable_local_auth),
+            audit: AuditLog::default(),
         }
     }
 
