@@ -139,6 +139,10 @@ struct ServeArgs {
     /// Where to write the certificate with --tls (default: a file in the temp directory).
     #[arg(long, requires = "tls", env = "COSMOLAB_CERT_FILE")]
     cert_file: Option<PathBuf>,
+    /// The Entra tenant id of the built-in identity provider (its token endpoint is
+    /// `/<tenant>/oauth2/v2.0/token`).
+    #[arg(long, env = "COSMOLAB_TENANT_ID", default_value = cosmolab_emulator::identity::DEFAULT_TENANT_ID)]
+    tenant_id: String,
     /// Append every data-plane request, allowed or refused, to this file (one JSON line each);
     /// read it back with `cosmolab-emulator audit --file <file>`.
     #[arg(long, env = "COSMOLAB_AUDIT_LOG")]
@@ -254,6 +258,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.audit_log {
         builder = builder.audit_log(path);
     }
+    if args.tenant_id.is_empty()
+        || !args
+            .tenant_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    {
+        bail!(
+            "--tenant-id must be a tenant id (a GUID) or a domain name: letters, digits, '-' and '.'"
+        );
+    }
+    builder = builder.tenant_id(&args.tenant_id);
     let emulator = builder
         .time_travel(args.enable_time_travel)
         .disable_local_auth(args.disable_local_auth)

@@ -83,6 +83,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The Entra tenant id its identity provider serves (default
+    /// [`DEFAULT_TENANT_ID`](crate::identity::DEFAULT_TENANT_ID)).
+    pub fn tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+        self.settings.tenant_id = tenant_id.into();
+        self
+    }
+
     /// Also appends every audit record to this file, one JSON line each (`crate::audit`).
     pub fn audit_log(mut self, path: impl Into<PathBuf>) -> Self {
         self.audit_log = Some(path.into());

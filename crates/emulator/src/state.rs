@@ -40,6 +40,8 @@ pub struct Settings {
     pub clock_skew: ClockSkew,
     /// Whether the admin route that advances the clock is enabled (tests only).
     pub time_travel: bool,
+    /// The Entra tenant the identity provider serves (`crate::identity`).
+    pub tenant_id: String,
     /// Whether the account starts with `disableLocalAuth` on (see [`EmulatorState::local_auth_disabled`]).
     pub disable_local_auth: bool,
     /// Whether the server speaks https (decides the scheme of the advertised endpoint).
@@ -55,6 +57,7 @@ impl Default for Settings {
             clock_skew: ClockSkew::default(),
             time_travel: false,
             disable_local_auth: false,
+            tenant_id: crate::identity::DEFAULT_TENANT_ID.to_owned(),
             tls: false,
             certificate_pem: None,
         }
@@ -68,12 +71,13 @@ impl EmulatorState {
     /// A fresh emulator state with the given keys and settings and an empty store.
     pub fn new(keys: AccountKeys, settings: Settings) -> Self {
         let settings_disable_local_auth = settings.disable_local_auth;
+        let identity = IdentityProvider::new(settings.tenant_id.clone());
         Self {
             store: Mutex::new(Store::default()),
             keys: RwLock::new(keys),
             clock: EmulatorClock::new(),
             settings,
-            identity: IdentityProvider::default(),
+            identity,
             rbac: RwLock::new(Rbac::default()),
             local_auth_disabled: AtomicBool::new(settings_disable_local_auth),
             audit: AuditLog::default(),

@@ -742,3 +742,41 @@ async fn the_audit_log_records_principals_assignments_and_refusals() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The tenant is a setting: its id is in every endpoint path and every token.
+#[tokio::test]
+async fn the_tenant_is_configurable() {
+    let emulator = Emulator::builder()
+        .tenant_id("contoso-test")
+        .start()
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let config: Value = client
+        .get(format!(
+            "{}contoso-test/v2.0/.well-known/openid-configuration",
+            emulator.endpoint()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        config["issuer"]
+            .as_str()
+            .unwrap()
+            .ends_with("/contoso-test/v2.0"),
+        "{config}"
+    );
+    let default_tenant = client
+        .get(format!(
+            "{}{DEFAULT_TENANT_ID}/discovery/v2.0/keys",
+            emulator.endpoint()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(default_tenant.status(), 404);
+}
