@@ -153,9 +153,10 @@
 //! token it gets (`type=aad&ver=1.0&sig=<JWT>`); Cosmos DB decides from the role assignments of
 //! that identity. Obtaining tokens is the job of a [`TokenCredential`] (a managed identity, a
 //! service principal, or a fake in tests); [`EntraCredential`] caches its tokens and refreshes
-//! them five minutes before they expire (halfway through a shorter token's life). The emulator
-//! trusts the tokens of its own identity provider (Entra's client-credentials flow, offline) and
-//! refuses any other with a 401, which `examples/entra_token.rs` shows.
+//! them five minutes before they expire (halfway through a shorter token's life).
+//! [`ClientSecretCredential`] is a service principal's source: the client-credentials flow against
+//! Entra ID or against the emulator, which plays Entra ID offline and trusts only the tokens of its
+//! own identity provider (any other gets a 401, which `examples/entra_token.rs` shows).
 //!
 //! ```no_run
 //! # async fn demo(endpoint: &str) -> cosmolab_client::Result<()> {
@@ -229,8 +230,8 @@ mod user;
 pub use client::{CosmosClient, CosmosClientBuilder};
 pub use container::ContainerClient;
 pub use credential::{
-    AccessToken, Credential, EntraCredential, KeyCredential, ResourceTokens, SelectedToken,
-    TokenCredential, TokenError, TokenFuture,
+    AccessToken, ClientSecretCredential, Credential, EntraCredential, KeyCredential,
+    ResourceTokens, SelectedToken, TokenCredential, TokenError, TokenFuture,
 };
 pub use database::DatabaseClient;
 pub use error::{Error, ErrorKind, Result};

@@ -379,6 +379,71 @@ async fn entra_tokens_are_cached_and_an_unsigned_token_is_refused() {
     );
 }
 
+/// The real flow against the emulator's identity provider: a service principal signs in with its
+/// client secret, the token is cached, and what it may do is its role assignment's — the built-in
+/// Data Contributor on the `orders` container writes and reads there, and nowhere else.
+#[tokio::test]
+async fn a_client_secret_credential_signs_in_and_its_role_decides() {
+    use cosmolab_client::ClientSecretCredential;
+    use cosmolab_emulator::rbac::roles::{DATA_CONTRIBUTOR_ID, RoleAssignment};
+
+    let lab = Lab::start().await;
+    lab.shop().await;
+    let state = lab.emulator.state();
+    let app = state.identity.register("orders-api", None, None);
+    state
+        .rbac_mut()
+        .put_assignment(
+            "orders-contributor",
+            RoleAssignment {
+                role_definition_id: DATA_CONTRIBUTOR_ID.into(),
+                scope: "/dbs/shop/colls/orders".into(),
+                principal_id: app.application.object_id.clone(),
+            },
+        )
+        .unwrap();
+    let source = ClientSecretCredential::new(
+        lab.emulator.endpoint(),
+        state.identity.tenant_id(),
+        app.application.client_id.clone(),
+        app.client_secret.clone(),
+    )
+    .unwrap();
+    let client = lab.client(Credential::Entra(EntraCredential::new(source)));
+    let orders = client.database_client("shop").container_client("orders");
+    orders
+        .upsert_item("erin", &json!({"id": "e1", "customer": "erin"}))
+        .await
+        .unwrap();
+    let read: Value = orders
+        .read_item("erin", "e1")
+        .await
+        .unwrap()
+        .into_resource();
+    assert_eq!(read["customer"], "erin");
+
+    let invoices = client.database_client("shop").container_client("invoices");
+    let refused = invoices.read_item::<Value>("erin", "i1").await.unwrap_err();
+    assert_eq!(refused.status(), Some(StatusCode::FORBIDDEN));
+    assert!(
+        refused.message().contains(&app.application.object_id),
+        "{refused}"
+    );
+
+    // A wrong secret: no token, so nothing is sent, and the error says why.
+    let wrong = ClientSecretCredential::new(
+        lab.emulator.endpoint(),
+        state.identity.tenant_id(),
+        app.application.client_id.clone(),
+        "not the secret",
+    )
+    .unwrap();
+    let client = lab.client(Credential::Entra(EntraCredential::new(wrong)));
+    let error = client.read_account().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Credential);
+    assert!(error.message().contains("invalid_client"), "{error}");
+}
+
 /// Bearer tokens are never sent over plain http to another machine; loopback is allowed.
 #[tokio::test]
 async fn entra_refuses_plain_http_to_other_hosts() {

@@ -18,6 +18,7 @@
 //! fresh tokens, [`EntraCredential`]'s own cache for Entra tokens. Keep a clone, give one to the
 //! client, and update yours.
 
+mod client_secret;
 mod entra;
 mod key;
 mod resource_tokens;
@@ -26,6 +27,7 @@ use std::fmt;
 
 use cosmolab_auth_signing::{ResourceAddress, encode_header_value};
 
+pub use client_secret::{ClientSecretCredential, ENTRA_AUTHORITY};
 pub(crate) use entra::scope_for;
 pub use entra::{
     AccessToken, DEFAULT_REFRESH_MARGIN, EntraCredential, TOKEN_REQUEST_TIMEOUT, TokenCredential,
