@@ -25,7 +25,7 @@ link ``_cosmolab/keys``, and ``POST /_cosmolab/keys/regenerate`` (three segments
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import hand_signed
 
@@ -91,3 +91,65 @@ def _expect_keys(reply: hand_signed.Reply, what: str) -> Dict[str, str]:
     keys = reply.json()
     assert set(keys) == set(KEY_FIELDS_BY_KIND.values()), f"{what} answered unexpected fields: {keys}"
     return keys
+
+
+# Entra ID and role-based access control (seed 004). On Azure these are Entra app registrations and
+# Resource Manager's ``sqlRoleDefinitions`` / ``sqlRoleAssignments``; the emulator serves them under
+# ``/_cosmolab/``, signed with the primary key like the key operations above.
+
+
+def _expect(reply: hand_signed.Reply, statuses: tuple, what: str) -> Any:
+    reason: Optional[str] = reply.header("x-cosmolab-deny-reason")
+    assert reply.status in statuses, f"{what} answered {reply.status} ({reason or 'no deny reason'}): {reply.body}"
+    return reply.json() if reply.body else None
+
+
+def register_application(endpoint: str, display_name: str, *, signed_with: str) -> Dict[str, str]:
+    """Registers an application with the identity provider: ``clientId``, ``clientSecret`` (shown
+    this once), ``objectId`` (what roles are assigned to) and ``tenantId``."""
+    reply = hand_signed.send(
+        endpoint, "POST", "/_cosmolab/identity/applications", key=signed_with, body={"displayName": display_name}
+    )
+    return _expect(reply, (201,), "POST /_cosmolab/identity/applications")
+
+
+def put_role_definition(endpoint: str, role_id: str, properties: Dict[str, Any], *, signed_with: str) -> Any:
+    """Creates or replaces a custom role (Resource Manager's ``sqlRoleDefinitions`` shape)."""
+    reply = hand_signed.send(
+        endpoint, "PUT", f"/_cosmolab/sqlRoleDefinitions/{role_id}", key=signed_with, body={"properties": properties}
+    )
+    return _expect(reply, (200, 201), f"PUT sqlRoleDefinitions/{role_id}")
+
+
+def assign_role(
+    endpoint: str, assignment_id: str, role_id: str, scope: str, principal_id: str, *, signed_with: str
+) -> Any:
+    """Gives ``principal_id`` the role ``role_id`` at ``scope`` (``/``, ``/dbs/<db>``, ``/dbs/<db>/colls/<c>``)."""
+    body = {"properties": {"roleDefinitionId": role_id, "scope": scope, "principalId": principal_id}}
+    reply = hand_signed.send(
+        endpoint, "PUT", f"/_cosmolab/sqlRoleAssignments/{assignment_id}", key=signed_with, body=body
+    )
+    return _expect(reply, (200, 201), f"PUT sqlRoleAssignments/{assignment_id}")
+
+
+def delete_role_assignment(endpoint: str, assignment_id: str, *, signed_with: str) -> None:
+    reply = hand_signed.send(endpoint, "DELETE", f"/_cosmolab/sqlRoleAssignments/{assignment_id}", key=signed_with)
+    _expect(reply, (204,), f"DELETE sqlRoleAssignments/{assignment_id}")
+
+
+def set_disable_local_auth(endpoint: str, disabled: bool, *, signed_with: str) -> None:
+    """The account setting ``disableLocalAuth`` (a Resource Manager ``PATCH`` on Azure)."""
+    reply = hand_signed.send(
+        endpoint,
+        "PATCH",
+        "/_cosmolab/account",
+        key=signed_with,
+        body={"properties": {"disableLocalAuth": disabled}},
+    )
+    _expect(reply, (200,), "PATCH /_cosmolab/account")
+
+
+def audit_records(endpoint: str, *, signed_with: str) -> List[Dict[str, Any]]:
+    """The emulator's recent audit records, oldest first."""
+    reply = hand_signed.send(endpoint, "GET", "/_cosmolab/audit", key=signed_with)
+    return _expect(reply, (200,), "GET /_cosmolab/audit")
