@@ -34,6 +34,20 @@ enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Register applications with the built-in identity provider (Entra ID's stand-in, seed 004).
+    Apps {
+        #[command(subcommand)]
+        action: AppsAction,
+    },
+    /// Role definitions and assignments of a running emulator (seed 004's RBAC).
+    ///
+    /// A role lists data actions; an assignment gives one principal (an application's object id)
+    /// one role at one scope: `/`, `/dbs/<db>` or `/dbs/<db>/colls/<container>`. Built-in roles:
+    /// 00000000-0000-0000-0000-000000000001 (Data Reader), …0002 (Data Contributor).
+    Roles {
+        #[command(subcommand)]
+        action: RolesAction,
+    },
     /// Read an audit log written with --audit-log, filtered; one JSON line per record.
     ///
     /// Every data-plane request is a record: who (key kind, permission, or Entra principal as
@@ -76,6 +90,82 @@ enum KeysAction {
     Regenerate {
         /// Which key to regenerate.
         kind: KeyArg,
+        #[command(flatten)]
+        admin: AdminArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppsAction {
+    /// Register an application; prints its clientId, objectId and — this once — clientSecret.
+    Register {
+        /// A name for people.
+        #[arg(long, default_value = "application")]
+        name: String,
+        /// The client id to use (default: a new GUID).
+        #[arg(long)]
+        client_id: Option<String>,
+        #[command(flatten)]
+        admin: AdminArgs,
+    },
+    /// List the registered applications (no secrets).
+    List(AdminArgs),
+}
+
+#[derive(Subcommand)]
+enum RolesAction {
+    /// List the role definitions, built-in ones first.
+    List(AdminArgs),
+    /// Create or replace a custom role.
+    ///
+    /// Example: roles define point-reader --name "Point reader" --action
+    /// Microsoft.DocumentDB/databaseAccounts/readMetadata --action
+    /// Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/read --scope /dbs/shop
+    Define {
+        /// The role's id.
+        id: String,
+        /// Its name for people.
+        #[arg(long)]
+        name: String,
+        /// A data action it allows (repeat for more); wildcards `…/containers/*` and
+        /// `…/containers/items/*` are allowed.
+        #[arg(long = "action", required = true)]
+        actions: Vec<String>,
+        /// A scope it may be assigned at (repeat for more).
+        #[arg(long = "scope", default_value = "/")]
+        scopes: Vec<String>,
+        #[command(flatten)]
+        admin: AdminArgs,
+    },
+    /// Delete a custom role (refused while it is assigned).
+    Delete {
+        /// The role's id.
+        id: String,
+        #[command(flatten)]
+        admin: AdminArgs,
+    },
+    /// Assign a role to a principal at a scope (create or replace the assignment `id`).
+    Assign {
+        /// The assignment's id.
+        id: String,
+        /// The role's id (a built-in one or yours).
+        #[arg(long)]
+        role: String,
+        /// Where it applies: `/`, `/dbs/<db>` or `/dbs/<db>/colls/<container>`.
+        #[arg(long)]
+        scope: String,
+        /// The principal's object id (an application's `objectId`).
+        #[arg(long)]
+        principal: String,
+        #[command(flatten)]
+        admin: AdminArgs,
+    },
+    /// List the role assignments.
+    Assignments(AdminArgs),
+    /// Delete a role assignment: its principal is refused from the next request on.
+    Unassign {
+        /// The assignment's id.
+        id: String,
         #[command(flatten)]
         admin: AdminArgs,
     },
@@ -168,6 +258,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Keys { action }) => keys(action).await,
+        Some(Command::Apps { action }) => apps(action).await,
+        Some(Command::Roles { action }) => roles(action).await,
         Some(Command::Health { port, tls }) => health(port, tls).await,
         Some(Command::Audit {
             file,
@@ -338,6 +430,112 @@ async fn keys(action: KeysAction) -> anyhow::Result<()> {
             Some(serde_json::json!({"keyKind": KeyKind::from(kind).arm_name()})),
         ),
     };
+    println!("{}", call_admin(&admin, method, path, body).await?);
+    Ok(())
+}
+
+/// `apps …`: the identity provider's applications.
+async fn apps(action: AppsAction) -> anyhow::Result<()> {
+    let answer = match action {
+        AppsAction::Register {
+            name,
+            client_id,
+            admin,
+        } => {
+            let mut body = serde_json::json!({"displayName": name});
+            if let Some(client_id) = client_id {
+                body["clientId"] = client_id.into();
+            }
+            let answer = call_admin(
+                &admin,
+                reqwest::Method::POST,
+                "_cosmolab/identity/applications",
+                Some(body),
+            )
+            .await?;
+            eprintln!(
+                "the clientSecret is shown this once: give it to the application now (the emulator \
+                 keeps only its hash)"
+            );
+            answer
+        }
+        AppsAction::List(admin) => {
+            call_admin(
+                &admin,
+                reqwest::Method::GET,
+                "_cosmolab/identity/applications",
+                None,
+            )
+            .await?
+        }
+    };
+    println!("{answer}");
+    Ok(())
+}
+
+/// `roles …`: role definitions and assignments, in Resource Manager's shapes.
+async fn roles(action: RolesAction) -> anyhow::Result<()> {
+    use reqwest::Method;
+    let answer = match action {
+        RolesAction::List(admin) => {
+            call_admin(&admin, Method::GET, "_cosmolab/sqlRoleDefinitions", None).await?
+        }
+        RolesAction::Define {
+            id,
+            name,
+            actions,
+            scopes,
+            admin,
+        } => {
+            let body = serde_json::json!({"properties": {
+                "roleName": name,
+                "type": "CustomRole",
+                "assignableScopes": scopes,
+                "permissions": [{"dataActions": actions}],
+            }});
+            let path = format!("_cosmolab/sqlRoleDefinitions/{id}");
+            call_admin(&admin, Method::PUT, &path, Some(body)).await?
+        }
+        RolesAction::Delete { id, admin } => {
+            let path = format!("_cosmolab/sqlRoleDefinitions/{id}");
+            call_admin(&admin, Method::DELETE, &path, None).await?;
+            format!("role definition {id} deleted")
+        }
+        RolesAction::Assign {
+            id,
+            role,
+            scope,
+            principal,
+            admin,
+        } => {
+            let body = serde_json::json!({"properties": {
+                "roleDefinitionId": role,
+                "scope": scope,
+                "principalId": principal,
+            }});
+            let path = format!("_cosmolab/sqlRoleAssignments/{id}");
+            call_admin(&admin, Method::PUT, &path, Some(body)).await?
+        }
+        RolesAction::Assignments(admin) => {
+            call_admin(&admin, Method::GET, "_cosmolab/sqlRoleAssignments", None).await?
+        }
+        RolesAction::Unassign { id, admin } => {
+            let path = format!("_cosmolab/sqlRoleAssignments/{id}");
+            call_admin(&admin, Method::DELETE, &path, None).await?;
+            format!("role assignment {id} deleted")
+        }
+    };
+    println!("{answer}");
+    Ok(())
+}
+
+/// One request to a running emulator's admin API, signed with the primary key; its body.
+async fn call_admin(
+    admin: &AdminArgs,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> anyhow::Result<String> {
     let key = MasterKey::from_base64(&admin.key).context("--key is not a usable key")?;
     let address = cosmolab_auth_signing::ResourceAddress::from_path(path)?;
     let date = format_http_date(std::time::SystemTime::now());
@@ -378,6 +576,5 @@ async fn keys(action: KeysAction) -> anyhow::Result<()> {
             reason.map(|r| format!("\nreason: {r}")).unwrap_or_default()
         );
     }
-    println!("{text}");
-    Ok(())
+    Ok(text)
 }

@@ -780,3 +780,89 @@ async fn the_tenant_is_configurable() {
         .unwrap();
     assert_eq!(default_tenant.status(), 404);
 }
+
+/// The command line drives the same API: register an application, assign it a role, remove it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_line_registers_applications_and_assigns_roles() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let endpoint = emulator.endpoint().to_owned();
+    let run = move |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_cosmolab-emulator"))
+            .args(args)
+            .args(["--endpoint", &endpoint])
+            .env_remove("COSMOLAB_PRIMARY_KEY")
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = tokio::task::spawn_blocking({
+        let run = run.clone();
+        move || run(&["apps", "register", "--name", "orders-api"])
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    assert!(err.contains("shown this once"), "{err}");
+    let app: Value = serde_json::from_str(out.trim()).unwrap();
+    let object_id = app["objectId"].as_str().unwrap().to_owned();
+
+    let (ok, out, err) = tokio::task::spawn_blocking({
+        let run = run.clone();
+        let object_id = object_id.clone();
+        move || {
+            run(&[
+                "roles",
+                "assign",
+                "a1",
+                "--role",
+                "00000000-0000-0000-0000-000000000001",
+                "--scope",
+                "/dbs/shop",
+                "--principal",
+                &object_id,
+            ])
+        }
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    assert!(out.contains(r#""scope":"/dbs/shop""#), "{out}");
+
+    let (ok, _, err) = tokio::task::spawn_blocking({
+        let run = run.clone();
+        move || {
+            run(&[
+                "roles",
+                "assign",
+                "a2",
+                "--role",
+                "nope",
+                "--scope",
+                "/",
+                "--principal",
+                "p",
+            ])
+        }
+    })
+    .await
+    .unwrap();
+    assert!(!ok);
+    assert!(err.contains("does not exist"), "{err}");
+
+    let (ok, out, _) = tokio::task::spawn_blocking({
+        let run = run.clone();
+        move || {
+            assert!(run(&["roles", "unassign", "a1"]).0);
+            run(&["roles", "assignments"])
+        }
+    })
+    .await
+    .unwrap();
+    assert!(ok);
+    assert_eq!(out.trim(), r#"{"value":[]}"#);
+}
