@@ -233,6 +233,11 @@ struct ServeArgs {
     /// `/<tenant>/oauth2/v2.0/token`).
     #[arg(long, env = "COSMOLAB_TENANT_ID", default_value = cosmolab_emulator::identity::DEFAULT_TENANT_ID)]
     tenant_id: String,
+    /// Register the applications of this TOML file with the identity provider at start
+    /// (`[[application]]` with display_name, client_id, client_secret or client_secret_env, and an
+    /// optional fixed object_id; see docs/rbac.md).
+    #[arg(long, env = "COSMOLAB_APPLICATIONS")]
+    applications: Option<PathBuf>,
     /// Append every data-plane request, allowed or refused, to this file (one JSON line each);
     /// read it back with `cosmolab-emulator audit --file <file>`.
     #[arg(long, env = "COSMOLAB_AUDIT_LOG")]
@@ -350,6 +355,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.audit_log {
         builder = builder.audit_log(path);
     }
+    let applications = match &args.applications {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("could not read --applications {}", path.display()))?;
+            Some(
+                cosmolab_emulator::identity::ApplicationsFile::parse(&text)
+                    .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?,
+            )
+        }
+        None => None,
+    };
     if args.tenant_id.is_empty()
         || !args
             .tenant_id
@@ -367,6 +383,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .start()
         .await?;
 
+    if let Some(applications) = &applications {
+        let registered = applications
+            .register_all(&emulator.state().identity)
+            .map_err(anyhow::Error::msg)?;
+        for application in registered {
+            eprintln!(
+                "application `{}` registered: client id {}, object id {}",
+                application.display_name, application.client_id, application.object_id
+            );
+        }
+    }
     if let Some(file) = emulator.certificate_file() {
         eprintln!(
             "certificate written to {} (also at {}_explorer/emulator.pem)",

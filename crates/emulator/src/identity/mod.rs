@@ -270,15 +270,30 @@ impl IdentityProvider {
         client_id: Option<String>,
         client_secret: Option<String>,
     ) -> Registered {
+        self.register_as(display_name, client_id, client_secret, None)
+    }
+
+    /// [`register`](Self::register), with the object id given too (from a configuration file,
+    /// so that scripts can assign roles to a principal they know in advance).
+    pub fn register_as(
+        &self,
+        display_name: &str,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        object_id: Option<String>,
+    ) -> Registered {
         let client_id = client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let client_secret = client_secret.unwrap_or_else(new_secret);
         let mut applications = self
             .applications
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let object_id = applications
-            .get(&client_id)
-            .map(|existing| existing.object_id.clone())
+        let object_id = object_id
+            .or_else(|| {
+                applications
+                    .get(&client_id)
+                    .map(|existing| existing.object_id.clone())
+            })
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let application = Application {
             client_id: client_id.clone(),
@@ -555,6 +570,102 @@ impl IdentityProvider {
     }
 }
 
+/// The applications file (`--applications <file>`): applications registered at start.
+///
+/// ```toml
+/// [[application]]
+/// display_name = "orders-api"
+/// client_id = "6f1c0e0e-0000-4000-8000-000000000001"
+/// client_secret_env = "ORDERS_API_SECRET"   # or client_secret = "…" (keep the file private)
+/// object_id = "9d1c3d2a-0000-4000-8000-000000000001"   # optional: fixed, for scripted roles
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationsFile {
+    /// The applications.
+    #[serde(rename = "application", default)]
+    pub applications: Vec<ApplicationEntry>,
+}
+
+/// One `[[application]]` of the applications file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationEntry {
+    /// A name for people.
+    pub display_name: String,
+    /// Its client id.
+    pub client_id: String,
+    /// Its secret, written in the file.
+    pub client_secret: Option<String>,
+    /// The environment variable holding its secret (keeps the secret out of the file).
+    pub client_secret_env: Option<String>,
+    /// Its object id; made up when absent.
+    pub object_id: Option<String>,
+}
+
+impl std::fmt::Debug for ApplicationEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplicationEntry")
+            .field("display_name", &self.display_name)
+            .field("client_id", &self.client_id)
+            .field("client_secret_env", &self.client_secret_env)
+            .field("object_id", &self.object_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApplicationsFile {
+    /// Parses the file's text.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|error| error.to_string())
+    }
+
+    /// Registers every application with `provider`; an entry without a usable secret is an error
+    /// naming it, and then nothing is registered.
+    pub fn register_all(&self, provider: &IdentityProvider) -> Result<Vec<Application>, String> {
+        let mut checked = Vec::new();
+        for entry in &self.applications {
+            let secret = match (&entry.client_secret, &entry.client_secret_env) {
+                (Some(secret), None) => secret.clone(),
+                (None, Some(variable)) => std::env::var(variable).map_err(|_| {
+                    format!(
+                        "application `{}`: the environment variable {variable} (its \
+                         client_secret_env) is not set",
+                        entry.client_id
+                    )
+                })?,
+                _ => {
+                    return Err(format!(
+                        "application `{}`: give exactly one of client_secret and \
+                         client_secret_env",
+                        entry.client_id
+                    ));
+                }
+            };
+            if secret.is_empty() {
+                return Err(format!(
+                    "application `{}`: the secret is empty",
+                    entry.client_id
+                ));
+            }
+            checked.push((entry, secret));
+        }
+        Ok(checked
+            .into_iter()
+            .map(|(entry, secret)| {
+                provider
+                    .register_as(
+                        &entry.display_name,
+                        Some(entry.client_id.clone()),
+                        Some(secret),
+                        entry.object_id.clone(),
+                    )
+                    .application
+            })
+            .collect())
+    }
+}
+
 /// A shared identity provider, as the emulator's state holds it.
 pub type SharedIdentityProvider = Arc<IdentityProvider>;
 
@@ -807,6 +918,52 @@ mod tests {
             config["issuer"],
             format!("http://127.0.0.1:8081/{DEFAULT_TENANT_ID}/v2.0")
         );
+    }
+
+    #[test]
+    fn the_applications_file_registers_with_fixed_ids_and_secrets_from_the_environment() {
+        let provider = IdentityProvider::default();
+        let file = ApplicationsFile::parse(
+            r#"
+            [[application]]
+            display_name = "orders-api"
+            client_id = "orders"
+            client_secret = "written-here"
+            object_id = "11111111-0000-4000-8000-000000000001"
+
+            [[application]]
+            display_name = "from-env"
+            client_id = "env-app"
+            client_secret_env = "COSMOLAB_TEST_SURELY_UNSET_SECRET"
+            "#,
+        )
+        .unwrap();
+        let error = file.register_all(&provider).unwrap_err();
+        assert!(
+            error.contains("COSMOLAB_TEST_SURELY_UNSET_SECRET"),
+            "{error}"
+        );
+        assert!(provider.applications().is_empty(), "all or nothing");
+        let only_the_first = ApplicationsFile {
+            applications: file.applications.into_iter().take(1).collect(),
+        };
+        only_the_first.register_all(&provider).unwrap();
+        let first = &provider.applications()[0];
+        assert_eq!(first.object_id, "11111111-0000-4000-8000-000000000001");
+        let token = provider.issue(
+            DEFAULT_TENANT_ID,
+            &TokenRequest {
+                grant_type: "client_credentials".into(),
+                client_id: "orders".into(),
+                client_secret: "written-here".into(),
+                scope: "https://cosmos.azure.com/.default".into(),
+            },
+            ORIGIN,
+            SystemTime::now(),
+        );
+        assert!(token.is_ok());
+        assert!(ApplicationsFile::parse("[[application]]\nname = 1\n").is_err());
+        assert!(!format!("{:?}", only_the_first.applications[0]).contains("written-here"));
     }
 
     #[test]
