@@ -35,6 +35,8 @@ impl TlsProxy {
         let http = reqwest::Client::builder()
             // The one place the harness accepts a self-signed certificate: the emulator's own.
             .danger_accept_invalid_certs(true)
+            // A proxy passes answers on as they are: a redirect is the client's to follow.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(std::io::Error::other)?;
         let state = Upstream {
