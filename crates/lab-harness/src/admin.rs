@@ -115,6 +115,93 @@ impl AccountAdmin {
         expect_success(reply).await.map(drop)
     }
 
+    /// Registers an application with the emulator's identity provider (an Entra app registration
+    /// on Azure): its `clientId`, `clientSecret` (shown this once), `objectId` and `tenantId`.
+    pub async fn register_application(
+        &self,
+        display_name: &str,
+    ) -> Result<serde_json::Value, AdminError> {
+        let body = json!({ "displayName": display_name });
+        self.send_json(
+            reqwest::Method::POST,
+            "/_cosmolab/identity/applications",
+            Some(body),
+        )
+        .await
+    }
+
+    /// Creates or replaces the custom role `id`, with Resource Manager's `properties` (`roleName`,
+    /// `type`, `assignableScopes`, `permissions`). The service's checks apply: a 400 says why.
+    pub async fn put_role_definition(
+        &self,
+        id: &str,
+        properties: serde_json::Value,
+    ) -> Result<serde_json::Value, AdminError> {
+        let path = format!("/_cosmolab/sqlRoleDefinitions/{id}");
+        self.send_json(
+            reqwest::Method::PUT,
+            &path,
+            Some(json!({ "properties": properties })),
+        )
+        .await
+    }
+
+    /// Gives `principal` (an object id) the role `role` at `scope` (`/`, `/dbs/<db>`,
+    /// `/dbs/<db>/colls/<c>`), as the assignment `id`.
+    pub async fn assign_role(
+        &self,
+        id: &str,
+        role: &str,
+        scope: &str,
+        principal: &str,
+    ) -> Result<serde_json::Value, AdminError> {
+        let path = format!("/_cosmolab/sqlRoleAssignments/{id}");
+        let body = json!({"properties": {
+            "roleDefinitionId": role,
+            "scope": scope,
+            "principalId": principal,
+        }});
+        self.send_json(reqwest::Method::PUT, &path, Some(body))
+            .await
+    }
+
+    /// Deletes the role assignment `id`.
+    pub async fn delete_role_assignment(&self, id: &str) -> Result<(), AdminError> {
+        let path = format!("/_cosmolab/sqlRoleAssignments/{id}");
+        let reply = self.send(reqwest::Method::DELETE, &path, None).await?;
+        expect_success(reply).await.map(drop)
+    }
+
+    /// Turns the account setting `disableLocalAuth` on or off.
+    pub async fn set_disable_local_auth(&self, disabled: bool) -> Result<(), AdminError> {
+        let body = json!({"properties": {"disableLocalAuth": disabled}});
+        self.send_json(reqwest::Method::PATCH, "/_cosmolab/account", Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// The emulator's recent audit records, oldest first.
+    pub async fn audit(&self) -> Result<Vec<serde_json::Value>, AdminError> {
+        let records = self
+            .send_json(reqwest::Method::GET, "/_cosmolab/audit", None)
+            .await?;
+        Ok(records.as_array().cloned().unwrap_or_default())
+    }
+
+    /// [`send`](Self::send), expecting success and a JSON body.
+    async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<serde_json::Value, AdminError> {
+        let reply = expect_success(self.send(method, path, body).await?).await?;
+        reply.json().await.map_err(|error| AdminError {
+            status: None,
+            message: format!("{path}: the answer is not JSON: {error}"),
+        })
+    }
+
     /// Sends one signed management request. The type and link are derived from the path by the
     /// usual Cosmos DB rule: `/_cosmolab/keys` is resource `_cosmolab/keys` of type `_cosmolab`,
     /// `/_cosmolab/keys/regenerate` a feed of type `regenerate` under `_cosmolab/keys`.

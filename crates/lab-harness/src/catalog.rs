@@ -49,6 +49,10 @@ pub enum Need {
     KeyAdmin,
     /// Moving the token clock forward (`/_cosmolab/clock/advance`), to expire tokens at once.
     TimeTravel,
+    /// Registering applications, defining and assigning roles, `disableLocalAuth` and the audit
+    /// log from the test (the emulator's identity provider and RBAC API; on Azure, Entra ID and
+    /// Resource Manager with an identity a scenario does not hold).
+    IdentityProvider,
 }
 
 impl Need {
@@ -57,6 +61,7 @@ impl Need {
         match self {
             Need::KeyAdmin => "key-admin",
             Need::TimeTravel => "time-travel",
+            Need::IdentityProvider => "identity-provider",
         }
     }
 
@@ -65,6 +70,9 @@ impl Need {
         match self {
             Need::KeyAdmin => "listing and regenerating the account's keys from the test",
             Need::TimeTravel => "moving the token clock forward, to expire tokens without waiting",
+            Need::IdentityProvider => {
+                "registering applications and managing role assignments from the test"
+            }
         }
     }
 }

@@ -357,7 +357,7 @@ async fn start_embedded() -> Started {
     Started {
         endpoint: emulator.endpoint().to_owned(),
         primary: WELL_KNOWN_EMULATOR_KEY.to_owned(),
-        offers: vec![Need::KeyAdmin, Need::TimeTravel],
+        offers: vec![Need::KeyAdmin, Need::TimeTravel, Need::IdentityProvider],
         description: format!("the embedded emulator at {}", emulator.endpoint()),
         running: Running::Embedded(Box::new(emulator)),
     }
@@ -372,7 +372,7 @@ async fn start_container(image: &str, primary: &str, options: &ContainerOptions)
         .await
         .unwrap_or_else(|problem| panic!("the container target is not usable: {problem}"));
     let offers = if container::is_cosmolab_emulator(&running.endpoint).await {
-        vec![Need::KeyAdmin, Need::TimeTravel]
+        vec![Need::KeyAdmin, Need::TimeTravel, Need::IdentityProvider]
     } else {
         Vec::new()
     };
