@@ -23,78 +23,13 @@
 pub mod roles;
 pub mod routes;
 
-use std::fmt;
-
 use crate::error::{CosmosError, Result};
 use crate::identity::EntraPrincipal;
 use crate::operation::{Action, Operation, ResourcePath};
 
-/// The prefix every Cosmos DB data action shares.
-const PREFIX: &str = "Microsoft.DocumentDB/databaseAccounts";
-
-/// The data actions of seed 004's table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataAction {
-    /// Read account, database and container metadata.
-    ReadMetadata,
-    /// Create an item.
-    CreateItem,
-    /// Point-read an item (and, here, read the item feed).
-    ReadItem,
-    /// Replace an item.
-    ReplaceItem,
-    /// Upsert an item.
-    UpsertItem,
-    /// Delete an item.
-    DeleteItem,
-    /// Run a SQL query.
-    ExecuteQuery,
-    /// Read the change feed.
-    ReadChangeFeed,
-    /// Execute a stored procedure.
-    ExecuteStoredProcedure,
-    /// List and delete conflicts.
-    ManageConflicts,
-}
-
-impl DataAction {
-    /// Every data action, in seed 004's order.
-    pub const ALL: [DataAction; 10] = [
-        Self::ReadMetadata,
-        Self::CreateItem,
-        Self::ReadItem,
-        Self::ReplaceItem,
-        Self::UpsertItem,
-        Self::DeleteItem,
-        Self::ExecuteQuery,
-        Self::ReadChangeFeed,
-        Self::ExecuteStoredProcedure,
-        Self::ManageConflicts,
-    ];
-
-    /// The full name, as role definitions and the service's messages write it.
-    pub fn name(self) -> String {
-        let suffix = match self {
-            Self::ReadMetadata => "readMetadata",
-            Self::CreateItem => "sqlDatabases/containers/items/create",
-            Self::ReadItem => "sqlDatabases/containers/items/read",
-            Self::ReplaceItem => "sqlDatabases/containers/items/replace",
-            Self::UpsertItem => "sqlDatabases/containers/items/upsert",
-            Self::DeleteItem => "sqlDatabases/containers/items/delete",
-            Self::ExecuteQuery => "sqlDatabases/containers/executeQuery",
-            Self::ReadChangeFeed => "sqlDatabases/containers/readChangeFeed",
-            Self::ExecuteStoredProcedure => "sqlDatabases/containers/executeStoredProcedure",
-            Self::ManageConflicts => "sqlDatabases/containers/manageConflicts",
-        };
-        format!("{PREFIX}/{suffix}")
-    }
-}
-
-impl fmt::Display for DataAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name())
-    }
-}
+/// The data actions of seed 004's table, as `crates/model` names them (`as_str()` is the full
+/// `Microsoft.DocumentDB/databaseAccounts/…` name).
+pub use cosmolab_model::rbac::DataAction;
 
 /// What an Entra caller needs for an operation.
 #[derive(Debug, Clone, PartialEq, Eq)]

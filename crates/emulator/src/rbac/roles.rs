@@ -84,7 +84,7 @@ pub struct Rbac {
 
 /// The built-in role with this id.
 pub fn built_in(id: &str) -> Option<RoleDefinition> {
-    let action = |action: DataAction| action.name();
+    let action = |action: DataAction| action.as_str().to_owned();
     let (name, actions) = match id {
         DATA_READER_ID => (
             "Cosmos DB Built-in Data Reader",
@@ -157,16 +157,16 @@ fn pattern_covers(pattern: &str, action: &str) -> bool {
 impl RoleDefinition {
     /// Whether the role allows `action`.
     pub fn allows(&self, action: DataAction) -> bool {
-        let name = action.name();
+        let name = action.as_str();
         self.permissions.iter().any(|permission| {
             permission
                 .data_actions
                 .iter()
-                .any(|pattern| pattern_covers(pattern, &name))
+                .any(|pattern| pattern_covers(pattern, name))
                 && !permission
                     .not_data_actions
                     .iter()
-                    .any(|pattern| pattern_covers(pattern, &name))
+                    .any(|pattern| pattern_covers(pattern, name))
         })
     }
 
@@ -227,7 +227,7 @@ fn is_known_action(pattern: &str) -> bool {
     WILDCARDS.contains(&pattern)
         || DataAction::ALL
             .iter()
-            .any(|action| action.name() == pattern)
+            .any(|action| action.as_str() == pattern)
 }
 
 /// The id at the end of a role definition reference (`…/sqlRoleDefinitions/<id>` or `<id>`).
@@ -487,7 +487,7 @@ mod tests {
     #[test]
     fn custom_roles_are_validated() {
         let mut rbac = Rbac::default();
-        let read = DataAction::ReadItem.name();
+        let read = DataAction::ReadItem.as_str().to_owned();
         assert!(
             rbac.put_definition("r1", custom(&[&read], &["/dbs/shop"]))
                 .is_ok()
@@ -545,7 +545,7 @@ mod tests {
         let mut role = custom(&[WILDCARDS[1]], &["/"]);
         assert!(role.allows(DataAction::DeleteItem));
         assert!(!role.allows(DataAction::ExecuteQuery));
-        role.permissions[0].not_data_actions = vec![DataAction::DeleteItem.name()];
+        role.permissions[0].not_data_actions = vec![DataAction::DeleteItem.as_str().to_owned()];
         assert!(!role.allows(DataAction::DeleteItem));
         assert!(role.allows(DataAction::CreateItem));
     }
@@ -553,7 +553,7 @@ mod tests {
     #[test]
     fn the_limits_are_enforced() {
         let mut rbac = Rbac::default();
-        let read = DataAction::ReadItem.name();
+        let read = DataAction::ReadItem.as_str().to_owned();
         for n in 0..MAX_ROLE_DEFINITIONS - 2 {
             rbac.put_definition(&format!("r{n}"), custom(&[&read], &["/"]))
                 .unwrap();
