@@ -684,16 +684,8 @@ fn unix_seconds(time: SystemTime) -> u64 {
 
 /// Now, as Entra's error bodies write it.
 fn rfc3339_now() -> String {
-    let seconds = unix_seconds(SystemTime::now());
-    // Days and seconds of the day, without a date crate: the civil-from-days algorithm.
-    let (days, rest) = ((seconds / 86_400) as i64, seconds % 86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60
-    )
+    // The audit log's timestamp, with the space Entra's error bodies put before the time.
+    crate::audit::now_rfc3339().replacen('T', " ", 1)
 }
 
 /// Howard Hinnant's `civil_from_days`: days since 1970-01-01 → (year, month, day).
