@@ -139,7 +139,7 @@ pub async fn cosmos(
         Err(error) => (error.status.as_u16(), error.deny_reason.clone()),
     };
     let address = cosmolab_auth_signing::ResourceAddress::from_path(uri.path()).ok();
-    state.audit.record(
+    state.audit.record(audit::with_caller(
         AuditRecord {
             time: audit::now_rfc3339(),
             activity_id: activity_id.to_str().unwrap_or("-").to_owned(),
@@ -162,9 +162,9 @@ pub async fn cosmos(
             aad_principal_id: None,
             aad_applied_role_assignment_id: seen.applied_assignment.clone(),
             deny_reason,
-        }
-        .with_caller(seen.caller.as_ref()),
-    );
+        },
+        seen.caller.as_ref(),
+    ));
     let mut response = match outcome {
         Ok(reply) => {
             let reply = if reply.has_header(headers::REQUEST_CHARGE) {

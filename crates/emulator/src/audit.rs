@@ -22,74 +22,33 @@ use std::io::Write as _;
 use std::path::Path;
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::authenticate::Caller;
 
 /// How many records the emulator keeps in memory.
 pub const MEMORY_RECORDS: usize = 10_000;
 
-/// One audited request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditRecord {
-    /// When it was answered (UTC, RFC 3339).
-    pub time: String,
-    /// Its `x-ms-activity-id`.
-    pub activity_id: String,
-    /// What it did: `Read`, `ReadFeed`, `Query`, `Create`, `Upsert`, `Replace`, `Delete`.
-    pub operation: String,
-    /// The resource type (`dbs`, `colls`, `docs`, `users`, `permissions`, … or empty for the
-    /// account).
-    pub resource_type: String,
-    /// The resource link as sent.
-    pub resource_link: String,
-    /// The HTTP status answered.
-    pub status_code: u16,
-    /// `master`, `resource`, `aad`, or `none` when the request could not be authenticated.
-    pub auth_type: String,
-    /// For `master`: which key (`primary`, `secondaryReadonly`, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_kind: Option<String>,
-    /// For `resource`: the permission the token came from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub permission: Option<String>,
-    /// For `aad`: the principal's object id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aad_principal_id: Option<String>,
-    /// For `aad`, when allowed by a role assignment: its id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aad_applied_role_assignment_id: Option<String>,
-    /// For a refusal: the rule that refused it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deny_reason: Option<String>,
-}
+pub use cosmolab_model::AuditRecord;
 
-impl AuditRecord {
-    /// Fills in the credential fields from `caller` (none: unauthenticated).
-    pub fn with_caller(mut self, caller: Option<&Caller>) -> Self {
-        match caller {
-            None => self.auth_type = "none".to_owned(),
-            Some(Caller::Key(kind)) => {
-                self.auth_type = "master".to_owned();
-                self.key_kind = Some(kind.arm_name().to_owned());
-            }
-            Some(Caller::ResourceToken(claims)) => {
-                self.auth_type = "resource".to_owned();
-                self.permission = Some(claims.permission.clone());
-            }
-            Some(Caller::Entra(principal)) => {
-                self.auth_type = "aad".to_owned();
-                self.aad_principal_id = Some(principal.object_id.clone());
-            }
+/// Fills in `record`'s credential fields from `caller` (none: unauthenticated).
+pub fn with_caller(mut record: AuditRecord, caller: Option<&Caller>) -> AuditRecord {
+    match caller {
+        None => record.auth_type = "none".to_owned(),
+        Some(Caller::Key(kind)) => {
+            record.auth_type = "master".to_owned();
+            record.key_kind = Some(kind.arm_name().to_owned());
         }
-        self
+        Some(Caller::ResourceToken(claims)) => {
+            record.auth_type = "resource".to_owned();
+            record.permission = Some(claims.permission.clone());
+        }
+        Some(Caller::Entra(principal)) => {
+            record.auth_type = "aad".to_owned();
+            record.aad_principal_id = Some(principal.object_id.clone());
+        }
     }
-
-    /// Whether the request was refused (401 or 403).
-    pub fn denied(&self) -> bool {
-        matches!(self.status_code, 401 | 403)
-    }
+    record
 }
 
 /// Which records to read back.

@@ -1,4 +1,5 @@
-//! The account's management plane: list and regenerate keys, and (on the emulator) move its clock.
+//! The account's management plane: keys, the clock, applications, roles, account settings and
+//! the audit log.
 //!
 //! On Azure these are Resource Manager operations (`az cosmosdb keys list`, `az cosmosdb keys
 //! regenerate`), authenticated with your Entra identity, not with a Cosmos DB key. The cosmolab
@@ -12,6 +13,8 @@ use std::time::{Duration, SystemTime};
 
 use cosmolab_auth_signing::{MasterKey, format_http_date};
 use cosmolab_emulator::{KeyKind, KeyList};
+use cosmolab_model::AuditRecord;
+use serde::Deserialize;
 use serde_json::json;
 
 /// The account owner's console: keys and the clock.
@@ -43,6 +46,35 @@ impl fmt::Display for AdminError {
 }
 
 impl std::error::Error for AdminError {}
+
+/// An application registered with the identity provider: what an Entra app registration gives
+/// its owner. `Debug` never shows the secret.
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredApplication {
+    /// The application (client) id it signs in with.
+    pub client_id: String,
+    /// Its client secret, shown this once.
+    pub client_secret: String,
+    /// Its service principal's object id: the `oid` in its tokens, what roles are assigned to.
+    pub object_id: String,
+    /// The tenant (directory) it belongs to.
+    pub tenant_id: String,
+    /// Its name for people.
+    pub display_name: String,
+}
+
+impl fmt::Debug for RegisteredApplication {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegisteredApplication")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("object_id", &self.object_id)
+            .field("tenant_id", &self.tenant_id)
+            .field("display_name", &self.display_name)
+            .finish()
+    }
+}
 
 impl fmt::Debug for AccountAdmin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -116,18 +148,23 @@ impl AccountAdmin {
     }
 
     /// Registers an application with the emulator's identity provider (an Entra app registration
-    /// on Azure): its `clientId`, `clientSecret` (shown this once), `objectId` and `tenantId`.
+    /// on Azure).
     pub async fn register_application(
         &self,
         display_name: &str,
-    ) -> Result<serde_json::Value, AdminError> {
+    ) -> Result<RegisteredApplication, AdminError> {
         let body = json!({ "displayName": display_name });
-        self.send_json(
-            reqwest::Method::POST,
-            "/_cosmolab/identity/applications",
-            Some(body),
-        )
-        .await
+        let registered = self
+            .send_json(
+                reqwest::Method::POST,
+                "/_cosmolab/identity/applications",
+                Some(body),
+            )
+            .await?;
+        serde_json::from_value(registered).map_err(|error| AdminError {
+            status: None,
+            message: format!("the registered application was not in the expected shape: {error}"),
+        })
     }
 
     /// Creates or replaces the custom role `id`, with Resource Manager's `properties` (`roleName`,
@@ -181,11 +218,14 @@ impl AccountAdmin {
     }
 
     /// The emulator's recent audit records, oldest first.
-    pub async fn audit(&self) -> Result<Vec<serde_json::Value>, AdminError> {
+    pub async fn audit(&self) -> Result<Vec<AuditRecord>, AdminError> {
         let records = self
             .send_json(reqwest::Method::GET, "/_cosmolab/audit", None)
             .await?;
-        Ok(records.as_array().cloned().unwrap_or_default())
+        serde_json::from_value(records).map_err(|error| AdminError {
+            status: None,
+            message: format!("the audit log was not a list of audit records: {error}"),
+        })
     }
 
     /// [`send`](Self::send), expecting success and a JSON body.

@@ -48,7 +48,7 @@ pub mod target;
 mod tls_proxy;
 pub mod transcript;
 
-pub use admin::{AccountAdmin, AdminError};
+pub use admin::{AccountAdmin, AdminError, RegisteredApplication};
 pub use catalog::{Catalog, LabInfo, Need};
 pub use cosmolab_emulator::{KeyKind, KeyList};
 pub use report::{first_failing_step, skipped_reason, trainee_report};

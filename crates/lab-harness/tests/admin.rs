@@ -15,7 +15,11 @@ async fn the_admin_sets_up_entra_and_reads_the_audit() {
         MasterKey::from_base64(WELL_KNOWN_EMULATOR_KEY).unwrap(),
     );
     let app = admin.register_application("orders-api").await.unwrap();
-    let object_id = app["objectId"].as_str().unwrap();
+    let object_id = app.object_id.as_str();
+    assert!(
+        !format!("{app:?}").contains(&app.client_secret),
+        "Debug shows the secret"
+    );
 
     // A role the service would refuse: an unknown data action.
     let refused = admin
@@ -44,9 +48,9 @@ async fn the_admin_sets_up_entra_and_reads_the_audit() {
 
     let source = ClientSecretCredential::new(
         emulator.endpoint(),
-        app["tenantId"].as_str().unwrap(),
-        app["clientId"].as_str().unwrap(),
-        app["clientSecret"].as_str().unwrap(),
+        &app.tenant_id,
+        &app.client_id,
+        &app.client_secret,
     )
     .unwrap();
     let client = CosmosClient::new(
@@ -61,9 +65,13 @@ async fn the_admin_sets_up_entra_and_reads_the_audit() {
     let records = admin.audit().await.unwrap();
     let mine: Vec<_> = records
         .iter()
-        .filter(|record| record["aadPrincipalId"] == object_id)
+        .filter(|record| record.aad_principal_id.as_deref() == Some(object_id))
         .collect();
     assert_eq!(mine.len(), 2, "{records:?}"); // the list, allowed, then refused
-    assert_eq!(mine[0]["aadAppliedRoleAssignmentId"], "a1");
-    assert_eq!(mine[1]["statusCode"], 403);
+    assert_eq!(
+        mine[0].aad_applied_role_assignment_id.as_deref(),
+        Some("a1")
+    );
+    assert_eq!(mine[1].status_code, 403);
+    assert!(mine[1].denied());
 }

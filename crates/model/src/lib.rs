@@ -74,10 +74,12 @@
 //! - [`error_body`] — the error body `{"code", "message"}` and the status names
 //! - [`resource_id`] — validation of resource ids
 //! - [`rbac`] — data actions, scopes, role definitions and role assignments
+//! - [`audit`] — the audit record written for every data-plane request
 //!
 //! Every public type is also re-exported at the crate root.
 
 pub mod account;
+pub mod audit;
 pub mod container;
 pub mod database;
 pub mod document;
@@ -94,6 +96,7 @@ pub mod user;
 pub use account::{
     AccountLocation, ConsistencyLevel, ConsistencyPolicy, DatabaseAccount, UnknownConsistencyLevel,
 };
+pub use audit::AuditRecord;
 pub use container::{Container, PartitionKeyDefinition, PartitionKind};
 pub use database::Database;
 pub use document::Document;
