@@ -385,7 +385,7 @@ async fn entra_tokens_are_cached_and_an_unsigned_token_is_refused() {
 #[tokio::test]
 async fn a_client_secret_credential_signs_in_and_its_role_decides() {
     use cosmolab_client::ClientSecretCredential;
-    use cosmolab_emulator::rbac::roles::{DATA_CONTRIBUTOR_ID, RoleAssignment};
+    use cosmolab_model::{DATA_CONTRIBUTOR_ROLE_ID, RoleAssignmentProperties};
 
     let lab = Lab::start().await;
     lab.shop().await;
@@ -395,8 +395,8 @@ async fn a_client_secret_credential_signs_in_and_its_role_decides() {
         .rbac_mut()
         .put_assignment(
             "orders-contributor",
-            RoleAssignment {
-                role_definition_id: DATA_CONTRIBUTOR_ID.into(),
+            RoleAssignmentProperties {
+                role_definition_id: DATA_CONTRIBUTOR_ROLE_ID.into(),
                 scope: "/dbs/shop/colls/orders".into(),
                 principal_id: app.application.object_id.clone(),
             },

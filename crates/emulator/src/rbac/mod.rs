@@ -30,6 +30,7 @@ use crate::operation::{Action, Operation, ResourcePath};
 /// The data actions of seed 004's table, as `crates/model` names them (`as_str()` is the full
 /// `Microsoft.DocumentDB/databaseAccounts/…` name).
 pub use cosmolab_model::rbac::DataAction;
+use cosmolab_model::rbac::Scope;
 
 /// What an Entra caller needs for an operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +42,7 @@ pub enum Requirement {
         /// The data action.
         action: DataAction,
         /// The narrowest scope the request is in.
-        scope: String,
+        scope: Scope,
     },
     /// Not possible with an Entra token: a management operation (Resource Manager's job).
     NotInDataPlane,
@@ -51,19 +52,19 @@ pub enum Requirement {
 pub fn requirement(operation: &Operation) -> Requirement {
     use Action::*;
     use ResourcePath as P;
-    let metadata = |scope: String| Requirement::Action {
+    let metadata = |scope: Scope| Requirement::Action {
         action: DataAction::ReadMetadata,
         scope,
     };
     let on_container = |action, database: &str, container: &str| Requirement::Action {
         action,
-        scope: format!("/dbs/{database}/colls/{container}"),
+        scope: Scope::for_container(database, container),
     };
     match (&operation.path, operation.action) {
         (P::Account, _) => Requirement::ValidToken,
-        (P::Databases, ReadFeed | Query) => metadata("/".to_owned()),
+        (P::Databases, ReadFeed | Query) => metadata(Scope::Account),
         (P::Database { database }, Read) | (P::Containers { database }, ReadFeed | Query) => {
-            metadata(format!("/dbs/{database}"))
+            metadata(Scope::for_database(database))
         }
         (
             P::Container {
@@ -75,7 +76,7 @@ pub fn requirement(operation: &Operation) -> Requirement {
                 container,
             },
             Read | ReadFeed,
-        ) => metadata(format!("/dbs/{database}/colls/{container}")),
+        ) => metadata(Scope::for_container(database, container)),
         (
             P::Documents {
                 database,
@@ -188,7 +189,7 @@ mod tests {
     fn needs(action: DataAction, scope: &str) -> Requirement {
         Requirement::Action {
             action,
-            scope: scope.into(),
+            scope: scope.parse().unwrap(),
         }
     }
 

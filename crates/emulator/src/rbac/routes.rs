@@ -12,66 +12,48 @@
 //! | `/_cosmolab/sqlRoleAssignments` | `GET` (list) |
 //! | `/_cosmolab/sqlRoleAssignments/{id}` | `PUT`, `GET`, `DELETE` |
 //!
-//! Bodies and answers are `{"id", "name", "type", "properties": {…}}`, the properties being
-//! [`RoleDefinition`] (`roleName`, `type`, `assignableScopes`, `permissions`) and [`RoleAssignment`]
-//! (`roleDefinitionId`, `scope`, `principalId`). `PUT` answers 201 when it created, 200 when it
-//! replaced.
+//! Bodies and answers are `crates/model`'s [`RoleDefinition`] and [`RoleAssignment`]: `{"id",
+//! "name", "type", "properties": {…}}`, the properties being `roleName`, `type`,
+//! `assignableScopes`, `permissions` for a definition and `roleDefinitionId`, `scope`,
+//! `principalId` for an assignment. A `PUT` body needs only `properties` (the name is in the
+//! URL; the rest is ignored, as Resource Manager ignores read-only fields). `PUT` answers 201
+//! when it created, 200 when it replaced.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use cosmolab_model::{
+    ROLE_ASSIGNMENT_TYPE, ROLE_DEFINITION_TYPE, RoleAssignment, RoleAssignmentProperties,
+    RoleDefinition, RoleDefinitionProperties, role_definition_id,
+};
 use serde_json::json;
 
-use super::roles::{RoleAssignment, RoleDefinition};
 use crate::admin::AdminRequest;
 use crate::error::{CosmosError, Result};
 use crate::state::AppState;
 
-const DEFINITION_TYPE: &str = "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions";
-const ASSIGNMENT_TYPE: &str = "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments";
+/// What stands for the account's Resource Manager id in the ids the emulator answers: its
+/// resources live under `/_cosmolab/`, as `…/databaseAccounts/<account>` on Azure.
+const ACCOUNT_ID: &str = "/_cosmolab";
 
-/// A Resource Manager resource: its id (a path), name, type and properties.
-#[derive(Serialize)]
-struct Resource<T> {
-    id: String,
-    name: String,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    properties: T,
-}
-
-/// What a `PUT` carries: the properties (anything else in the envelope is ignored, as ARM does
-/// with read-only fields).
-#[derive(Deserialize)]
-struct Envelope<T> {
-    properties: T,
-}
-
-fn definition(id: String, role: RoleDefinition) -> Resource<RoleDefinition> {
-    Resource {
-        id: format!("/_cosmolab/sqlRoleDefinitions/{id}"),
+fn definition(id: String, properties: RoleDefinitionProperties) -> RoleDefinition {
+    RoleDefinition {
+        id: role_definition_id(ACCOUNT_ID, &id),
         name: id,
-        kind: DEFINITION_TYPE,
-        properties: role,
+        resource_type: ROLE_DEFINITION_TYPE.to_owned(),
+        properties,
     }
 }
 
 /// An assignment names its role by the role's resource id, as Resource Manager answers it.
-fn assignment(id: String, assignment: RoleAssignment) -> Resource<serde_json::Value> {
-    Resource {
-        id: format!("/_cosmolab/sqlRoleAssignments/{id}"),
-        properties: json!({
-            "roleDefinitionId": format!(
-                "/_cosmolab/sqlRoleDefinitions/{}",
-                assignment.role_definition_id
-            ),
-            "scope": assignment.scope,
-            "principalId": assignment.principal_id,
-        }),
+fn assignment(id: String, mut properties: RoleAssignmentProperties) -> RoleAssignment {
+    properties.role_definition_id = role_definition_id(ACCOUNT_ID, &properties.role_definition_id);
+    RoleAssignment {
+        id: format!("{ACCOUNT_ID}/sqlRoleAssignments/{id}"),
         name: id,
-        kind: ASSIGNMENT_TYPE,
+        resource_type: ROLE_ASSIGNMENT_TYPE.to_owned(),
+        properties,
     }
 }
 
@@ -113,7 +95,7 @@ pub async fn put_definition(
     Path(id): Path<String>,
     AdminRequest(request): AdminRequest,
 ) -> Result<Response> {
-    let Envelope { properties } = request.json::<Envelope<RoleDefinition>>()?;
+    let RoleDefinition { properties, .. } = request.json()?;
     let (role, created) = state.rbac_mut().put_definition(&id, properties)?;
     tracing::info!(role = %id, created, "role definition saved");
     Ok((created_or_replaced(created), Json(definition(id, role))).into_response())
@@ -160,7 +142,7 @@ pub async fn put_assignment(
     Path(id): Path<String>,
     AdminRequest(request): AdminRequest,
 ) -> Result<Response> {
-    let Envelope { properties } = request.json::<Envelope<RoleAssignment>>()?;
+    let RoleAssignment { properties, .. } = request.json()?;
     let (saved, created) = state.rbac_mut().put_assignment(&id, properties)?;
     tracing::info!(
         assignment = %id, role = %saved.role_definition_id, scope = %saved.scope,
