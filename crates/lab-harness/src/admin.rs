@@ -64,6 +64,19 @@ pub struct RegisteredApplication {
     pub display_name: String,
 }
 
+/// Written without its secret: a transcript or a log shows which application, never the key to it.
+impl serde::Serialize for RegisteredApplication {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut application = serializer.serialize_struct("RegisteredApplication", 4)?;
+        application.serialize_field("displayName", &self.display_name)?;
+        application.serialize_field("clientId", &self.client_id)?;
+        application.serialize_field("objectId", &self.object_id)?;
+        application.serialize_field("tenantId", &self.tenant_id)?;
+        application.end()
+    }
+}
+
 impl fmt::Debug for RegisteredApplication {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RegisteredApplication")

@@ -163,6 +163,42 @@ impl Transcript {
         }
     }
 
+    /// Runs a management operation ([`AccountAdmin`](crate::AccountAdmin): keys, roles, account
+    /// settings, the audit log) as the next step, and records what it returned — `done` when it
+    /// returns nothing — or the status and message it was refused with.
+    pub async fn admin<T: Serialize>(
+        &mut self,
+        title: &str,
+        operation: impl Future<Output = Result<T, crate::AdminError>>,
+    ) -> Option<T> {
+        let _running = report::running_step(self.steps.len() + 1, title);
+        match operation.await {
+            Ok(value) => {
+                let recorded = match to_json(&value) {
+                    Value::Null => Value::String("done".to_owned()),
+                    recorded => recorded,
+                };
+                self.push(title, Outcome::Value(recorded));
+                Some(value)
+            }
+            Err(error) => {
+                let outcome = match error.status {
+                    Some(status) => Outcome::Refused {
+                        status,
+                        substatus: None,
+                        message: error.message,
+                        deny_reason: None,
+                    },
+                    None => Outcome::NotSent {
+                        message: error.message,
+                    },
+                };
+                self.push(title, outcome);
+                None
+            }
+        }
+    }
+
     /// Sends a hand-built HTTP request as the next step, and records its status, message and
     /// deny reason (and its body when it succeeded and `show_body` is set).
     pub async fn http(

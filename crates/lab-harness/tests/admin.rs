@@ -20,6 +20,9 @@ async fn the_admin_sets_up_entra_and_reads_the_audit() {
         !format!("{app:?}").contains(&app.client_secret),
         "Debug shows the secret"
     );
+    let shown = serde_json::to_string(&app).unwrap();
+    assert!(!shown.contains(&app.client_secret), "{shown}");
+    assert!(shown.contains(&app.object_id), "{shown}");
 
     // A role the service would refuse: an unknown data action.
     let refused = admin
