@@ -11,10 +11,16 @@
 //! - the **request charge** (`x-ms-request-charge`), in request units: what the request cost
 //!   against the account's provisioned throughput.
 //!
+//! And one matters to a token broker: the service's **date** (`Date`), the time on the clock that
+//! judges resource tokens. A token read with a lifetime of `n` seconds expires `n` seconds after
+//! the date of the answer that carried it — on the service's clock, whatever the client's says.
+//!
 //! A page of a feed or query is a `Response<Vec<T>>` ([`Page<T>`]), which also carries the
 //! continuation for the next page.
 //!
 //! [`Database`]: cosmolab_model::Database
+
+use std::time::SystemTime;
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -40,6 +46,7 @@ pub(crate) struct ResponseHeaders {
     session_token: Option<String>,
     activity_id: Option<String>,
     continuation: Option<String>,
+    date: Option<SystemTime>,
 }
 
 impl ResponseHeaders {
@@ -59,6 +66,7 @@ impl ResponseHeaders {
             session_token: text(headers::SESSION_TOKEN),
             activity_id: text(headers::ACTIVITY_ID),
             continuation: text(headers::CONTINUATION).filter(|token| !token.is_empty()),
+            date: text("date").and_then(|date| cosmolab_auth_signing::parse_http_date(&date).ok()),
         }
     }
 
@@ -85,6 +93,12 @@ impl<T> Response<T> {
     /// The request units this request cost (`x-ms-request-charge`).
     pub fn request_charge(&self) -> f64 {
         self.headers.request_charge
+    }
+
+    /// The service's time when it answered (`Date`), to the second: the clock resource tokens are
+    /// judged by. `None` if the answer had no readable `Date`.
+    pub fn date(&self) -> Option<SystemTime> {
+        self.headers.date
     }
 
     /// The version of the resource (`etag`), quotes included, for a later `if-match`.

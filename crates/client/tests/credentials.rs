@@ -473,6 +473,27 @@ async fn resource_tokens_refuse_plain_http_to_other_hosts() {
     CosmosClient::new("http://127.0.0.1:8081/", tokens()).unwrap();
 }
 
+/// A token's expiry is on the service's clock: the `Date` of the answer that carried it plus the
+/// lifetime asked for. The emulator's `Date` is its token clock, which time travel moves.
+#[tokio::test]
+async fn the_answer_date_is_the_service_clock() {
+    let lab = Lab::start().await;
+    lab.shop().await;
+    let before = lab.admin.database_client("shop").read().await.unwrap();
+    let local = SystemTime::now();
+    let date = before.date().expect("the service sends Date");
+    assert!(date <= local + Duration::from_secs(1) && local <= date + Duration::from_secs(2));
+
+    lab.emulator.advance_clock(Duration::from_secs(3600));
+    let after = lab.admin.database_client("shop").read().await.unwrap();
+    let ahead = after
+        .date()
+        .unwrap()
+        .duration_since(SystemTime::now())
+        .unwrap_or_default();
+    assert!(ahead >= Duration::from_secs(3590), "{ahead:?}");
+}
+
 // ------------------------------------------------------------------------------------------------
 
 /// Creates user `user` with permissions `(container, mode, partition)` and returns its tokens.

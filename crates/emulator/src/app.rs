@@ -193,6 +193,16 @@ pub async fn cosmos(
     response
         .headers_mut()
         .insert(headers::ACTIVITY_ID, activity_id);
+    // The service's `Date` is the service's clock — here the token clock, which time travel moves —
+    // so that a client (a token broker) can tell when a token it was just given expires on the
+    // clock that will judge it: this `Date` plus the lifetime it asked for.
+    if let Ok(date) =
+        HeaderValue::from_str(&cosmolab_auth_signing::format_http_date(state.clock.now()))
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, date);
+    }
     response
 }
 
