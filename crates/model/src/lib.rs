@@ -75,11 +75,13 @@
 //! - [`resource_id`] — validation of resource ids
 //! - [`rbac`] — data actions, scopes, role definitions and role assignments
 //! - [`audit`] — the audit record written for every data-plane request
+//! - [`broker`] — what a resource-token broker answers: the permissions, their tokens, their expiry
 //!
 //! Every public type is also re-exported at the crate root.
 
 pub mod account;
 pub mod audit;
+pub mod broker;
 pub mod container;
 pub mod database;
 pub mod document;
@@ -97,6 +99,7 @@ pub use account::{
     AccountLocation, ConsistencyLevel, ConsistencyPolicy, DatabaseAccount, UnknownConsistencyLevel,
 };
 pub use audit::AuditRecord;
+pub use broker::{GrantedPermission, TokenGrant};
 pub use container::{Container, PartitionKeyDefinition, PartitionKind};
 pub use database::Database;
 pub use document::Document;
