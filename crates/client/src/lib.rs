@@ -230,8 +230,8 @@ mod user;
 pub use client::{CosmosClient, CosmosClientBuilder};
 pub use container::ContainerClient;
 pub use credential::{
-    AccessToken, ClientSecretCredential, Credential, EntraCredential, KeyCredential,
-    ResourceTokens, SelectedToken, TokenCredential, TokenError, TokenFuture,
+    AccessToken, BrokerCredential, ClientSecretCredential, Credential, EntraCredential,
+    KeyCredential, ResourceTokens, SelectedToken, TokenCredential, TokenError, TokenFuture,
 };
 pub use database::DatabaseClient;
 pub use error::{Error, ErrorKind, Result};

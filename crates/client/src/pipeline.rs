@@ -169,6 +169,7 @@ impl Pipeline {
         let span = tracing::Span::current();
         let mut retries = RetryState::default();
         let mut attempts = 0_u32;
+        let mut renewed_credential = false;
         loop {
             attempts += 1;
             let (answer, body) = self.send_once(request, address).await?;
@@ -200,6 +201,13 @@ impl Pipeline {
                 ..answer.details
             };
             let error = Error::from_service(answer.status, details);
+            // A broker's token that died early (expired on the service's clock, revoked by a key
+            // regeneration) is replaced once, and the request sent once more.
+            if !renewed_credential && self.credential.renewed_after_refusal(&error).await {
+                renewed_credential = true;
+                tracing::debug!("the service refused the token; retrying with fresh tokens");
+                continue;
+            }
             tracing::debug!(
                 substatus = error.substatus(),
                 deny_reason = error.deny_reason(),

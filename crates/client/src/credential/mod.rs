@@ -1,4 +1,4 @@
-//! Credentials: the four ways of proving to Cosmos DB who sent a request.
+//! Credentials: the ways of proving to Cosmos DB who sent a request.
 //!
 //! | variant | what the client holds | what goes in `authorization` | who decides what it may do |
 //! |---|---|---|---|
@@ -6,6 +6,7 @@
 //! | [`Credential::ReadOnlyKey`] | a read-only account key | the same form, signed with that key | the key: reads and queries only |
 //! | [`Credential::ResourceTokens`] | tokens from users' permissions | the chosen token itself (URL-encoded) | each token's permission |
 //! | [`Credential::Entra`] | a source of Entra ID tokens | `type=aad&ver=1.0&sig=<JWT>` (not encoded) | role assignments |
+//! | [`Credential::Broker`] | resource tokens from a mid-tier broker, refreshed | as `ResourceTokens` | each token's permission, granted by the broker's policy |
 //!
 //! Keys **sign**: the secret stays on the client, and each request carries an HMAC over its verb,
 //! resource type, link and date. Tokens are **bearer** credentials: the token itself travels, so
@@ -18,6 +19,7 @@
 //! fresh tokens, [`EntraCredential`]'s own cache for Entra tokens. Keep a clone, give one to the
 //! client, and update yours.
 
+mod broker;
 mod client_secret;
 mod entra;
 mod key;
@@ -27,6 +29,7 @@ use std::fmt;
 
 use cosmolab_auth_signing::{ResourceAddress, encode_header_value};
 
+pub use broker::{BrokerCredential, DEFAULT_BROKER_REFRESH_MARGIN};
 pub use client_secret::{ClientSecretCredential, ENTRA_AUTHORITY};
 pub(crate) use entra::scope_for;
 pub use entra::{
@@ -65,6 +68,8 @@ pub enum Credential {
     ResourceTokens(ResourceTokens),
     /// Entra ID bearer tokens, cached and refreshed before they expire.
     Entra(EntraCredential),
+    /// Resource tokens from a mid-tier broker (seed 001), refreshed before they expire.
+    Broker(BrokerCredential),
 }
 
 /// What a credential needs to know about a request to authorize it.
@@ -88,6 +93,7 @@ impl Credential {
             Credential::ReadOnlyKey(_) => "read-only key",
             Credential::ResourceTokens(_) => "resource token",
             Credential::Entra(_) => "Entra ID token",
+            Credential::Broker(_) => "resource token from a broker",
         }
     }
 
@@ -95,7 +101,10 @@ impl Credential {
     /// tokens), rather than a signature. A resource token is as much a bearer credential as a JWT:
     /// whoever copies it off the wire can use it until it expires.
     pub(crate) fn is_bearer(&self) -> bool {
-        matches!(self, Credential::Entra(_) | Credential::ResourceTokens(_))
+        matches!(
+            self,
+            Credential::Entra(_) | Credential::ResourceTokens(_) | Credential::Broker(_)
+        )
     }
 
     /// The `Authorization` header value for one request.
@@ -107,15 +116,11 @@ impl Credential {
                 &request.address.signing_link(),
                 request.date,
             )),
-            Credential::ResourceTokens(tokens) => {
-                // Tokens are chosen by the resource's *name* link, the form permissions use,
-                // even for the (rare) rid-based request, compared segment by segment; the verb
-                // matters for the few reads a token for something below may serve.
-                let selected = tokens.select_for_request(request.verb, request.address)?;
-                tracing::trace!(token_link = selected.link(), "chose a resource token");
-                // Sent URL-encoded, exactly as the official SDKs send it.
-                Ok(encode_header_value(selected.token().expose_secret()))
+            Credential::Broker(broker) => {
+                broker.ensure_fresh().await?;
+                resource_token_header(broker.tokens(), request)
             }
+            Credential::ResourceTokens(tokens) => resource_token_header(tokens, request),
             Credential::Entra(entra) => {
                 let token = entra.token(request.entra_scope).await?;
                 // Not URL-encoded: a JWT is already URL-safe, and this is the documented form.
@@ -123,6 +128,34 @@ impl Credential {
             }
         }
     }
+
+    /// After the service refused a request with `error`: whether the credential got fresh tokens
+    /// worth one more attempt (only a broker's, when its token had expired or was revoked).
+    pub(crate) async fn renewed_after_refusal(&self, error: &crate::Error) -> bool {
+        match self {
+            Credential::Broker(broker) if broker::refusal_calls_for_new_tokens(error) => {
+                match broker.force_refresh().await {
+                    Ok(()) => true,
+                    Err(refresh_error) => {
+                        tracing::warn!(%refresh_error, "could not refresh the broker's tokens after a refusal");
+                        false
+                    }
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The header for a request sent with one of `tokens`.
+fn resource_token_header(tokens: &ResourceTokens, request: &SigningInput<'_>) -> Result<String> {
+    // Tokens are chosen by the resource's *name* link, the form permissions use, even for the
+    // (rare) rid-based request, compared segment by segment; the verb matters for the few reads a
+    // token for something below may serve.
+    let selected = tokens.select_for_request(request.verb, request.address)?;
+    tracing::trace!(token_link = selected.link(), "chose a resource token");
+    // Sent URL-encoded, exactly as the official SDKs send it.
+    Ok(encode_header_value(selected.token().expose_secret()))
 }
 
 impl fmt::Display for Credential {
