@@ -282,6 +282,17 @@ fn updating_snapshots() -> bool {
         || std::env::var("INSTA_UPDATE").is_ok_and(|mode| mode == "always" || mode == "new")
 }
 
+/// The committed transcript's steps, each as `render` writes it, for a scenario to be checked
+/// step by step as it runs (see [`Transcript::guarded`]); `None` while an instructor is writing
+/// the snapshot, or when there is none yet.
+pub(crate) fn expected_steps(info: &LabInfo, root: &Path) -> Option<Vec<String>> {
+    if updating_snapshots() {
+        return None;
+    }
+    let expected = read_snapshot(&info.snapshot_file(root))?;
+    Some(split_steps(expected.trim_end()))
+}
+
 /// Compares the transcript with the committed one; on a difference, prints the report and panics.
 pub(crate) fn check(info: &LabInfo, root: &Path, transcript: &Transcript) {
     let text = transcript.render();

@@ -276,7 +276,7 @@ impl Lab {
 
     /// An empty transcript for this lab's scenario.
     pub fn transcript(&self) -> Transcript {
-        Transcript::new()
+        Transcript::guarded(&self.info, &self.root)
     }
 
     /// Compares the transcript with the solution's committed one. Passes when they are the

@@ -10,22 +10,47 @@
 //! Each step is recorded *after* it ran, from its result: the status, the service's message and
 //! the emulator's deny reason for a refusal; the status and (when asked) the body for a success;
 //! the value for a computation. Everything goes through [`crate::redact`] first.
+//!
+//! A lab's transcript ([`Lab::transcript`](crate::Lab::transcript)) is also checked step by step
+//! as it is written: the first step that differs from the solution's ends the scenario there,
+//! with the report. A mistake in step 1 is reported as step 1's, not as the `todo!()` of step 3
+//! that the scenario would have reached next.
 
 use std::fmt::{self, Display, Write as _};
 use std::future::Future;
+use std::path::{Path, PathBuf};
 
 use cosmolab_client::{Error, ErrorKind, Response};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::catalog::LabInfo;
 use crate::redact;
 use crate::report;
 
 /// The steps of one scenario run, in order.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone)]
 pub struct Transcript {
     steps: Vec<Step>,
+    guard: Option<Guard>,
 }
+
+/// The solution's steps, to stop a scenario at its first difference.
+#[derive(Debug, Clone)]
+struct Guard {
+    info: LabInfo,
+    root: PathBuf,
+    expected: Vec<String>,
+}
+
+/// Two transcripts are equal when their steps are.
+impl PartialEq for Transcript {
+    fn eq(&self, other: &Self) -> bool {
+        self.steps == other.steps
+    }
+}
+
+impl Eq for Transcript {}
 
 /// One step: its title and what it produced, already redacted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +118,19 @@ impl Transcript {
     /// An empty transcript.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty transcript for lab `info`, checked against its committed transcript (under the
+    /// workspace `root`) as each step is recorded.
+    pub(crate) fn guarded(info: &LabInfo, root: &Path) -> Self {
+        Self {
+            steps: Vec::new(),
+            guard: report::expected_steps(info, root).map(|expected| Guard {
+                info: info.clone(),
+                root: root.to_owned(),
+                expected,
+            }),
+        }
     }
 
     /// The steps recorded so far.
@@ -266,25 +304,40 @@ impl Transcript {
         self.push(title, Outcome::Value(Value::String(fact.to_string())));
     }
 
-    /// Records an outcome built by the scenario.
+    /// Records an outcome built by the scenario; in a lab's transcript, a step that differs from
+    /// the solution's ends the scenario here, with the report.
     pub fn push(&mut self, title: &str, outcome: Outcome) {
         self.steps.push(Step::new(title, &outcome));
+        if let Some(guard) = &self.guard {
+            let index = self.steps.len() - 1;
+            let written = self.steps[index].render(index + 1);
+            let expected = guard.expected.get(index).map(|step| step.trim_end());
+            if expected != Some(written.trim_end()) {
+                report::check(&guard.info, &guard.root, self);
+            }
+        }
     }
 
     /// The transcript as text, as it is committed in `tests/snapshots/transcript.snap`.
     pub fn render(&self) -> String {
         let mut text = String::new();
         for (index, step) in self.steps.iter().enumerate() {
-            let _ = writeln!(text, "{}. {}", index + 1, step.title);
-            for line in &step.lines {
-                let _ = writeln!(text, "   {line}");
-            }
+            let _ = writeln!(text, "{}", step.render(index + 1));
         }
         text
     }
 }
 
 impl Step {
+    /// The step as the transcript writes it: `N. title`, then its lines, indented.
+    fn render(&self, number: usize) -> String {
+        let mut text = format!("{number}. {}", self.title);
+        for line in &self.lines {
+            let _ = write!(text, "\n   {line}");
+        }
+        text
+    }
+
     fn new(title: &str, outcome: &Outcome) -> Self {
         let mut lines = Vec::new();
         let mut refusal = None;
