@@ -23,7 +23,8 @@
 //! - **Retry once on refusal.** A token can die early (the service's clock is ahead, the key that
 //!   signed it was regenerated): on 401, or on 403 "not valid at the current time", the
 //!   credential refreshes and the request is sent once more. A second refusal is the answer.
-//! - If the broker cannot be reached but the current tokens have not expired, they are kept.
+//! - If the broker cannot be reached but the current tokens have not expired, they are kept, and
+//!   the broker is asked again ten seconds later (not by every request in between).
 //!
 //! ```no_run
 //! # fn demo(app_identity: cosmolab_client::EntraCredential) -> cosmolab_client::Result<()> {
@@ -52,6 +53,10 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// How long before expiry the tokens are replaced, unless configured otherwise.
 pub const DEFAULT_BROKER_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+/// After a failed refresh, while the current tokens still work, the broker is asked again this
+/// much later.
+const RETRY_AFTER_FAILED_REFRESH: Duration = Duration::from_secs(10);
 
 /// Resource tokens obtained from a broker, kept fresh. Clones share the tokens.
 #[derive(Clone)]
@@ -153,19 +158,25 @@ impl BrokerCredential {
                 );
                 Ok(())
             }
-            // The broker is down, but what we hold still works: keep it, and try again next time.
-            Err(error) if schedule.is_some_and(|current| now < current.expires_at) => {
-                tracing::warn!(%error, "refreshing the resource tokens failed; using the current ones");
-                Ok(())
-            }
-            Err(error) => Err(error),
+            // The broker is down, but what we hold still works: keep it, and ask again a little
+            // later — not on every request, each of which would wait for the broker's timeout.
+            Err(error) => match schedule.as_mut() {
+                Some(current) if now < current.expires_at => {
+                    tracing::warn!(%error, "refreshing the resource tokens failed; using the current ones");
+                    current.refresh_at = (now + RETRY_AFTER_FAILED_REFRESH).min(current.expires_at);
+                    Ok(())
+                }
+                _ => Err(error),
+            },
         }
     }
 
-    /// Forgets when the tokens were due, so that the next request asks the broker: after the
-    /// service refused one of them.
+    /// Asks the broker now, whenever the tokens were due: after the service refused one of them.
+    /// If the broker cannot be reached, the current tokens are kept until they expire.
     pub async fn force_refresh(&self) -> Result<()> {
-        *self.inner.schedule.lock().await = None;
+        if let Some(schedule) = self.inner.schedule.lock().await.as_mut() {
+            schedule.refresh_at = Instant::now();
+        }
         self.ensure_fresh().await
     }
 
@@ -208,7 +219,8 @@ impl BrokerCredential {
         Ok((grant, received))
     }
 
-    /// When to replace the set of `grant`, received at `received`.
+    /// When to replace the set of `grant`, received at `received`: `margin` (at most half the
+    /// lifetime) before it expires, minus a random jitter of up to half the margin.
     fn schedule_for(&self, grant: &TokenGrant, received: Instant) -> Schedule {
         let lifetime = Duration::from_secs(grant.expires_in);
         let margin = self.inner.margin.min(lifetime / 2);
@@ -241,5 +253,84 @@ impl fmt::Debug for BrokerCredential {
             .field("tokens", &self.inner.tokens)
             .field("margin", &self.inner.margin)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credential(margin: Duration) -> BrokerCredential {
+        #[derive(Debug)]
+        struct NoIdentity;
+        impl super::super::TokenCredential for NoIdentity {
+            fn get_token<'a>(&'a self, _scope: &'a str) -> super::super::TokenFuture<'a> {
+                Box::pin(async { Err("no identity in this test".into()) })
+            }
+        }
+        BrokerCredential::with_refresh_margin(
+            "http://127.0.0.1:1/",
+            EntraCredential::new(NoIdentity),
+            "api://broker/.default",
+            margin,
+        )
+        .unwrap()
+    }
+
+    fn grant(expires_in: u64) -> TokenGrant {
+        TokenGrant {
+            user: "alice".into(),
+            expires_on: 0,
+            expires_in,
+            permissions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_refresh_comes_before_expiry_with_jitter() {
+        let credential = credential(Duration::from_secs(300));
+        let received = Instant::now();
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..50 {
+            let schedule = credential.schedule_for(&grant(3600), received);
+            assert_eq!(schedule.expires_at, received + Duration::from_secs(3600));
+            let before_expiry = schedule.expires_at - schedule.refresh_at;
+            assert!(
+                (Duration::from_secs(300)..=Duration::from_secs(450)).contains(&before_expiry),
+                "{before_expiry:?}"
+            );
+            seen.insert(before_expiry.as_millis());
+        }
+        assert!(seen.len() > 1, "the jitter spreads the refreshes");
+        // A short lifetime: the margin shrinks to half of it, never before the answer arrived.
+        let short = credential.schedule_for(&grant(60), received);
+        assert!(
+            short.refresh_at >= received && short.refresh_at <= received + Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn only_a_dead_token_calls_for_new_ones() {
+        let refusal = |status: u16, message: &str| {
+            Error::from_service(
+                reqwest::StatusCode::from_u16(status).unwrap(),
+                crate::error::ServiceErrorDetails {
+                    body: serde_json::json!({"code": "x", "message": message})
+                        .to_string()
+                        .into_bytes(),
+                    ..Default::default()
+                },
+            )
+        };
+        assert!(refusal_calls_for_new_tokens(&refusal(401, "wrong key")));
+        assert!(refusal_calls_for_new_tokens(&refusal(
+            403,
+            "The authorization token is not valid at the current time. Please create another token."
+        )));
+        assert!(!refusal_calls_for_new_tokens(&refusal(
+            403,
+            "Insufficient permissions provided in the authorization header"
+        )));
+        assert!(!refusal_calls_for_new_tokens(&refusal(404, "not found")));
     }
 }
