@@ -80,6 +80,20 @@ fn validated(mut role: RoleDefinitionProperties) -> Result<RoleDefinitionPropert
         .iter()
         .map(|scope| parse_scope(scope).map(|scope| scope.to_string()))
         .collect::<Result<_>>()?;
+    // The service's own reference: "Azure Cosmos DB for NoSQL's native role-based access control
+    // doesn't support the notDataActions property." A role that relies on it would grant more
+    // on Azure than its author meant, so it is refused rather than honoured.
+    if role
+        .permissions
+        .iter()
+        .any(|permission| !permission.not_data_actions.is_empty())
+    {
+        return Err(CosmosError::bad_request(
+            "notDataActions is not supported by Azure Cosmos DB's native role-based access \
+             control: list the data actions the role grants instead (an action not listed is \
+             not granted).",
+        ));
+    }
     if role
         .permissions
         .iter()
@@ -373,6 +387,14 @@ mod tests {
         assert!(
             rbac.put_definition(DATA_READER_ROLE_ID, custom(&[READ], &["/"]))
                 .is_err()
+        );
+        let mut excluding = custom(&[DataActionPattern::AllItemActions], &["/"]);
+        excluding.permissions[0].not_data_actions = vec![DataAction::DeleteItem.into()];
+        let refused = rbac.put_definition("r6", excluding).unwrap_err();
+        assert!(
+            refused.message.contains("notDataActions"),
+            "{}",
+            refused.message
         );
         let mut built_in_kind = custom(&[READ], &["/"]);
         built_in_kind.role_type = RoleType::BuiltInRole;

@@ -41,7 +41,9 @@ pub enum DataAction {
     DeleteItem,
     /// `…/containers/executeQuery`: run a SQL query.
     ExecuteQuery,
-    /// `…/containers/readChangeFeed`: read the change feed (and the plain feed of all items).
+    /// `…/containers/readChangeFeed`: read the change feed. (The plain feed of all items, `GET
+    /// …/docs` without `A-IM`, returns whole items and needs `items/read` in the emulator; see
+    /// `docs/fidelity.md`.)
     ReadChangeFeed,
     /// `…/containers/executeStoredProcedure`: run a stored procedure.
     ExecuteStoredProcedure,

@@ -141,7 +141,10 @@ pub struct RolePermission {
     pub data_actions: Vec<DataActionPattern>,
 
     /// Actions withheld even though a wildcard in [`data_actions`](Self::data_actions) covers
-    /// them, e.g. `items/*` minus `items/delete`.
+    /// them, e.g. `items/*` minus `items/delete`. Part of Resource Manager's shape, but Azure
+    /// Cosmos DB's native RBAC does not support it ("Any action that is not specified as an
+    /// allowed dataAction is excluded automatically"): the cosmolab emulator refuses a role that
+    /// uses it, and a role for Azure should leave it empty.
     #[serde(default)]
     pub not_data_actions: Vec<DataActionPattern>,
 }
