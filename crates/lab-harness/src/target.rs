@@ -347,6 +347,78 @@ impl Lab {
     }
 }
 
+/// A target started for a suite that is not a lab (the security matrix): the same three targets,
+/// without a catalog entry, a transcript or a watchdog. It stays up while this value lives.
+pub struct RunningTarget {
+    endpoint: String,
+    primary: MasterKey,
+    admin: AccountAdmin,
+    offers: Vec<Need>,
+    description: String,
+    _running: Running,
+}
+
+impl std::fmt::Debug for RunningTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningTarget")
+            .field("endpoint", &self.endpoint)
+            .field("offers", &self.offers)
+            .field("description", &self.description)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningTarget {
+    /// Starts `target` (panics, saying what to fix, if it is not usable).
+    pub async fn start(target: Target) -> Self {
+        let started = match target {
+            Target::Embedded => start_embedded().await,
+            #[cfg(feature = "container")]
+            Target::Container {
+                image,
+                key,
+                options,
+            } => start_container(&image, &key, &options).await,
+            Target::Account { endpoint, key } => start_account(endpoint, key),
+        };
+        let primary = MasterKey::from_base64(&started.primary)
+            .unwrap_or_else(|error| panic!("the target's primary key is not usable: {error}"));
+        Self {
+            admin: AccountAdmin::new(&started.endpoint, primary.clone()),
+            primary,
+            endpoint: started.endpoint,
+            offers: started.offers,
+            description: started.description,
+            _running: started.running,
+        }
+    }
+
+    /// The account's endpoint, e.g. `http://127.0.0.1:41234/`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The primary key the target was started with.
+    pub fn primary_key(&self) -> &MasterKey {
+        &self.primary
+    }
+
+    /// The account's management plane (keys, clock, roles, applications, settings, audit).
+    pub fn admin(&self) -> &AccountAdmin {
+        &self.admin
+    }
+
+    /// Whether the target offers `need` beyond Cosmos DB's API.
+    pub fn offers(&self, need: Need) -> bool {
+        self.offers.contains(&need)
+    }
+
+    /// The target in words, e.g. "the embedded emulator at http://127.0.0.1:41234/".
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+}
+
 /// `embedded`: an emulator in this process, with the well-known key and time travel.
 async fn start_embedded() -> Started {
     let emulator = Emulator::builder()
