@@ -116,6 +116,11 @@ fn steps() -> Vec<Step> {
             purpose: "the labs give the same transcripts against the container image",
             run: labs_on_container,
         },
+        Step {
+            name: "security matrix on container",
+            purpose: "the security truth table has the same outcomes against the container image",
+            run: security_matrix_on_container,
+        },
     ]
 }
 
@@ -341,6 +346,17 @@ fn labs_on(target: Option<&str>) -> Result<StepResult> {
             )
         }),
     })
+}
+
+/// The security truth table (`crates/security-matrix`) against the container image; the `tests`
+/// step has already run it against the in-process emulator.
+fn security_matrix_on_container() -> Result<StepResult> {
+    require_image()?;
+    let mut command = cargo(["test", "-p", "cosmolab-security-matrix", "--test", "matrix"]);
+    command
+        .env("COSMOLAB_TARGET", "container")
+        .env("COSMOLAB_EMULATOR_IMAGE", image::DEV_IMAGE);
+    run_tests(command, "libtest", test_summary::parse_libtest_results)
 }
 
 /// The examples in doc comments, run by `cargo test --doc` (nextest cannot run doc tests).

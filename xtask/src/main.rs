@@ -84,7 +84,9 @@ enum Task {
         emulator built by cargo build -p cosmolab-emulator\n  \
           python SDK on container  the same, with COSMOLAB_EMULATOR_IMAGE=cosmolab-emulator:dev\n  \
           labs        cargo xtask check-labs: every lab fails as shipped, every solution passes\n  \
-          labs on container  cargo xtask check-labs --target container\n\n\
+          labs on container  cargo xtask check-labs --target container\n  \
+          security matrix on container  cargo test -p cosmolab-security-matrix --test matrix, \
+        with COSMOLAB_TARGET=container\n\n\
         A failed step does not stop the run, so one run shows every problem. Each step prints a line \
         when it starts and one with its result and duration; the run ends with a summary table and \
         a last line `N passed, M failed`, counting test cases (a failed step without a failed test, \
