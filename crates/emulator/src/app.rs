@@ -86,6 +86,12 @@ pub fn app(state: AppState) -> Router {
                 .delete(rbac::routes::delete_assignment),
         )
         .fallback(cosmos)
+        // Outermost last: the timeout covers everything, the size limits run before any handler.
+        .layer(axum::middleware::from_fn(crate::limits::size_limits))
+        .layer(axum::middleware::from_fn_with_state(
+            state.settings.request_timeout,
+            crate::limits::request_timeout,
+        ))
         .with_state(state)
 }
 

@@ -51,6 +51,7 @@ pub mod error;
 pub mod handlers;
 pub mod identity;
 pub mod keys;
+pub mod limits;
 pub mod operation;
 pub mod query;
 pub mod rbac;

@@ -24,7 +24,7 @@ pub const DEFAULT_PAGE_SIZE: usize = 100;
 
 /// The largest request body we read at all; anything over 2 MB is refused either way, the margin
 /// only lets us answer with the right message.
-const MAX_BODY_BYTES: usize = MAX_DOCUMENT_BYTES + 64 * 1024;
+pub const MAX_BODY_BYTES: usize = MAX_DOCUMENT_BYTES + 64 * 1024;
 
 /// Cosmos DB's header names, in one place.
 pub mod headers {

@@ -108,6 +108,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a request may take before it is answered 408, and (at most ten seconds) how long
+    /// a client may take to send its headers before the connection is closed.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.request_timeout = timeout;
+        self
+    }
+
     /// The account name reported by `GET /`.
     pub fn account_id(mut self, id: impl Into<String>) -> Self {
         self.settings.account_id = id.into();
@@ -154,6 +161,10 @@ impl EmulatorBuilder {
             state.audit = crate::audit::AuditLog::to_file(path)
                 .with_context(|| format!("could not open the audit log {}", path.display()))?;
         }
+        let header_timeout = state
+            .settings
+            .request_timeout
+            .min(crate::limits::HEADER_READ_TIMEOUT);
         let state: AppState = Arc::new(state);
         let router = app(state.clone()).into_make_service();
         let handle = axum_server::Handle::new();
@@ -167,7 +178,9 @@ impl EmulatorBuilder {
                 )
                 .await
                 .context("could not configure TLS")?;
-                let server = axum_server::from_tcp_rustls(listener, config).handle(handle.clone());
+                let mut server =
+                    axum_server::from_tcp_rustls(listener, config).handle(handle.clone());
+                slow_clients_time_out(server.http_builder(), header_timeout);
                 tokio::spawn(async move {
                     if let Err(error) = server.serve(router).await {
                         tracing::error!(%error, "the emulator stopped with an error");
@@ -175,7 +188,8 @@ impl EmulatorBuilder {
                 });
             }
             None => {
-                let server = axum_server::from_tcp(listener).handle(handle.clone());
+                let mut server = axum_server::from_tcp(listener).handle(handle.clone());
+                slow_clients_time_out(server.http_builder(), header_timeout);
                 tokio::spawn(async move {
                     if let Err(error) = server.serve(router).await {
                         tracing::error!(%error, "the emulator stopped with an error");
@@ -244,4 +258,16 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         self.handle.shutdown();
     }
+}
+
+/// A client that sends its headers a byte at a time (slow loris) is disconnected after `timeout`
+/// instead of holding a connection forever.
+fn slow_clients_time_out(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    timeout: Duration,
+) {
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(timeout);
 }

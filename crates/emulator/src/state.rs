@@ -48,6 +48,8 @@ pub struct Settings {
     pub tls: bool,
     /// The self-signed certificate in PEM form, served at `/_explorer/emulator.pem`, if https.
     pub certificate_pem: Option<String>,
+    /// How long a request may take before it is answered 408 (`crate::limits`).
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -60,6 +62,7 @@ impl Default for Settings {
             tenant_id: crate::identity::DEFAULT_TENANT_ID.to_owned(),
             tls: false,
             certificate_pem: None,
+            request_timeout: crate::limits::DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }

@@ -68,6 +68,8 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// 413: the document is larger than 2 MB.
     RequestEntityTooLarge,
+    /// 431: the request's headers are too large (Cosmos DB's `RequestHeaderTooLarge`).
+    RequestHeaderTooLarge,
     /// 429: the request rate is too high; retry after `x-ms-retry-after-ms`.
     TooManyRequests,
     /// 449: a concurrent write got in the way; safe to retry.
@@ -80,7 +82,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in status order.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -91,6 +93,7 @@ impl ErrorCode {
         Self::PreconditionFailed,
         Self::RequestEntityTooLarge,
         Self::TooManyRequests,
+        Self::RequestHeaderTooLarge,
         Self::RetryWith,
         Self::InternalServerError,
         Self::ServiceUnavailable,
@@ -113,6 +116,7 @@ impl ErrorCode {
             Self::Conflict => 409,
             Self::PreconditionFailed => 412,
             Self::RequestEntityTooLarge => 413,
+            Self::RequestHeaderTooLarge => 431,
             Self::TooManyRequests => 429,
             Self::RetryWith => 449,
             Self::InternalServerError => 500,
@@ -132,6 +136,7 @@ impl ErrorCode {
             Self::Conflict => "Conflict",
             Self::PreconditionFailed => "PreconditionFailed",
             Self::RequestEntityTooLarge => "RequestEntityTooLarge",
+            Self::RequestHeaderTooLarge => "RequestHeaderTooLarge",
             Self::TooManyRequests => "TooManyRequests",
             Self::RetryWith => "RetryWith",
             Self::InternalServerError => "InternalServerError",
