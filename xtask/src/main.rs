@@ -30,6 +30,7 @@
 mod bench;
 mod ci;
 mod criterion;
+mod fuzz;
 mod grade;
 mod image;
 mod labs;
@@ -137,6 +138,23 @@ enum Task {
         #[arg(long, value_name = "TARGET")]
         target: Option<String>,
     },
+    /// Fuzz the parsers a hostile client reaches first (cargo-fuzz, nightly).
+    #[command(long_about = "Fuzz the parsers a hostile client reaches first.\n\n\
+        Runs each target of fuzz/ (authorization_header, resource_token, resource_path, sql_query, \
+        json_bodies) with cargo-fuzz for --minutes minutes, then prints a table of targets, \
+        executions and results. Needs the nightly toolchain (`rustup toolchain install nightly`); \
+        installs cargo-fuzz if it is missing. A crash's input is saved under \
+        fuzz/artifacts/<target>/ and the task fails. Not part of `cargo xtask ci`: the property \
+        tests of the same parsers are.\n\n\
+        Example:\n  cargo xtask fuzz --minutes 10\n  cargo xtask fuzz --minutes 1 --target sql_query")]
+    Fuzz {
+        /// Minutes per target.
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+        /// Only this target.
+        #[arg(long)]
+        target: Option<String>,
+    },
     /// Build the emulator's container image, cosmolab-emulator:<version> and :dev.
     #[command(long_about = "Build the emulator's container image, tagged \
         cosmolab-emulator:<version> and cosmolab-emulator:dev.\n\n\
@@ -217,6 +235,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Task::Fuzz { minutes, target } => match fuzz::run(minutes, target.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
         Task::Image => match image::build() {
             Ok(_) => ExitCode::SUCCESS,
             Err(error) => {
