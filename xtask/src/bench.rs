@@ -37,6 +37,10 @@ pub(crate) enum Bench {
     /// the same binary started as a process, and every solution's scenario on the container target
     /// (≤ 30 s, starts included) against the embedded target.
     Container,
+    /// The emulator under a bounded mixed load (reads with a key and with a token, queries,
+    /// upserts) from concurrent clients: throughput, p50/p99 latency and memory, against a bare
+    /// axum server under the same clients.
+    Load,
     /// Every benchmark, one after the other.
     All,
 }
@@ -51,7 +55,6 @@ struct Benchmark {
 
 /// Every benchmark that `all` runs, in order.
 ///
-/// Later issues add theirs here (and a variant to [`Bench`]): `load`.
 const BENCHMARKS: &[Benchmark] = &[
     Benchmark {
         name: "signing",
@@ -69,6 +72,10 @@ const BENCHMARKS: &[Benchmark] = &[
         name: "container",
         run: container,
     },
+    Benchmark {
+        name: "load",
+        run: load,
+    },
 ];
 
 /// Runs the chosen benchmark, or all of them.
@@ -78,6 +85,7 @@ pub(crate) fn run(bench: Bench) -> Result<()> {
         Bench::Emulator => emulator(),
         Bench::Labs => labs(),
         Bench::Container => container(),
+        Bench::Load => load(),
         Bench::All => {
             // Like `cargo xtask ci`, keep going after a benchmark that cannot run, then say which.
             let mut failed = Vec::new();
@@ -187,6 +195,87 @@ fn emulator() -> Result<()> {
     println!("\nemulator benchmark");
     print!("{}", emulator_report(&summary));
     Ok(())
+}
+
+/// The mixed load (`COSMOLAB_BENCH_PHASE=load` of the emulator benchmark), reported as ratios
+/// against the bare axum server loaded by the same clients in the same run.
+fn load() -> Result<()> {
+    let summary_path = process::target_dir()?
+        .join("cosmolab-bench")
+        .join("load.json");
+    match fs::remove_file(&summary_path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => {
+            return Err(error).with_context(|| format!("removing {}", summary_path.display()));
+        }
+        _ => {}
+    }
+    let mut command = cargo(["bench", "-p", "cosmolab-emulator", "--bench", "emulator"]);
+    command
+        .env(SUMMARY_VARIABLE, &summary_path)
+        .env("COSMOLAB_BENCH_PHASE", "load");
+    let status = process::run(&mut command)?;
+    if !status.success() {
+        bail!(
+            "the load benchmark did not run to the end (see its output above); reproduce with \
+             `COSMOLAB_BENCH_PHASE=load cargo bench -p cosmolab-emulator --bench emulator`"
+        );
+    }
+    let json = fs::read_to_string(&summary_path).with_context(|| {
+        format!(
+            "the load benchmark left no summary at {}",
+            summary_path.display()
+        )
+    })?;
+    let summary: LoadSummary = serde_json::from_str(&json)
+        .with_context(|| format!("reading {}", summary_path.display()))?;
+    print!("{}", load_report(&summary));
+    Ok(())
+}
+
+/// The load benchmark's summary (the fields we read).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct LoadSummary {
+    clients: usize,
+    duration_s: f64,
+    bare_axum: LoadFigures,
+    emulator: LoadFigures,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct LoadFigures {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    rss_mb: Option<f64>,
+}
+
+fn load_report(summary: &LoadSummary) -> String {
+    let (ours, bare) = (&summary.emulator, &summary.bare_axum);
+    let rss = |figures: &LoadFigures| {
+        figures
+            .rss_mb
+            .map_or_else(|| "not measured".to_owned(), |mb| format!("{mb:.1} MB"))
+    };
+    format!(
+        "\nload benchmark: {} clients, {:.0} s, mixed reads (key and token), queries and upserts\n\
+         \x20 throughput  {:>9.0} req/s, bare axum {:>9.0} req/s: ratio {:.2}\n\
+         \x20 p50         {:>9.2} ms,    bare axum {:>9.2} ms:    ratio {:.2}\n\
+         \x20 p99         {:>9.2} ms,    bare axum {:>9.2} ms:    ratio {:.2}\n\
+         \x20 RSS after   {}, bare axum {}\n",
+        summary.clients,
+        summary.duration_s,
+        ours.rps,
+        bare.rps,
+        ours.rps / bare.rps,
+        ours.p50_ms,
+        bare.p50_ms,
+        ours.p50_ms / bare.p50_ms,
+        ours.p99_ms,
+        bare.p99_ms,
+        ours.p99_ms / bare.p99_ms,
+        rss(ours),
+        rss(bare)
+    )
 }
 
 /// Where the emulator benchmark writes its summary: `<target-dir>/cosmolab-bench/emulator.json`.

@@ -14,6 +14,13 @@
 //! | point reads | authenticated `GET` of one ~1 KB document, 32 concurrent keep-alive connections | ≥ 0.6 × a bare axum server |
 //! | token reads | the same reads with a resource token instead of a master-key signature | cost ≤ 1.1 × master key |
 //!
+//! With `COSMOLAB_BENCH_PHASE=load` (what `cargo xtask bench load` sets) it measures instead a
+//! **mixed load**: [`LoadPlan::clients`] concurrent clients for a bounded time, each cycling
+//! through a point read signed with the master key, the same read with a resource token, a
+//! partition query and an upsert. It reports throughput, p50 and p99 latency and the emulator's
+//! resident memory afterwards, against the bare server answering point reads under the same
+//! clients in the same run.
+//!
 //! ## Why the baseline is a bare axum server in its own process
 //!
 //! "Requests per second" means nothing on its own: it depends on the machine, on the load generator
@@ -77,6 +84,9 @@ use tokio::task::JoinSet;
 
 /// The environment variable that turns this binary into the bare baseline server.
 const ROLE_VARIABLE: &str = "COSMOLAB_BENCH_ROLE";
+
+/// The environment variable that chooses the mixed load (`load`) instead of the default figures.
+const PHASE_VARIABLE: &str = "COSMOLAB_BENCH_PHASE";
 
 /// The value of [`ROLE_VARIABLE`] for the bare server.
 const BARE_SERVER_ROLE: &str = "bare-server";
@@ -159,6 +169,21 @@ async fn main() -> Result<()> {
         .build()?;
     let key = MasterKey::from_base64(WELL_KNOWN_EMULATOR_KEY)?;
 
+    if env::var(PHASE_VARIABLE).as_deref() == Ok("load") {
+        let plan = if is_bench {
+            LoadPlan::FULL
+        } else {
+            LoadPlan::SMOKE
+        };
+        println!("mixed load benchmark: {plan:?}");
+        let summary = measure_load(&client, &key, plan).await?;
+        print!("{}", summary.report());
+        if is_bench {
+            write_summary(&serde_json::to_string_pretty(&summary)?)?;
+        }
+        return Ok(());
+    }
+
     println!("emulator benchmark: {plan:?}");
     let cold_start = measure_cold_starts(&client, &key, plan).await?;
     let idle_rss_mb = measure_idle_rss(&client, &key, plan).await?;
@@ -171,15 +196,21 @@ async fn main() -> Result<()> {
     };
     print!("{}", summary.report());
     if is_bench {
-        let path = summary_path();
-        std::fs::create_dir_all(path.parent().unwrap_or(&path))
-            .with_context(|| format!("creating the directory of {}", path.display()))?;
-        std::fs::write(&path, serde_json::to_string_pretty(&summary)? + "\n")
-            .with_context(|| format!("writing {}", path.display()))?;
-        println!("summary written to {}", path.display());
+        write_summary(&serde_json::to_string_pretty(&summary)?)?;
     } else {
         println!("(a smoke run, without --bench: no summary written)");
     }
+    Ok(())
+}
+
+/// Writes the JSON summary where `cargo xtask bench` reads it.
+fn write_summary(json: &str) -> Result<()> {
+    let path = summary_path();
+    std::fs::create_dir_all(path.parent().unwrap_or(&path))
+        .with_context(|| format!("creating the directory of {}", path.display()))?;
+    std::fs::write(&path, format!("{json}\n"))
+        .with_context(|| format!("writing {}", path.display()))?;
+    println!("summary written to {}", path.display());
     Ok(())
 }
 
@@ -807,6 +838,259 @@ async fn read(client: &reqwest::Client, url: &str, credential: &Credential) -> R
     }
     // The body is read in full: a server is not done with a request until its answer has arrived.
     Ok(response.bytes().await?)
+}
+
+// ── the mixed load ───────────────────────────────────────────────────────────────────────────────
+
+/// How much work the mixed load does: bounded in clients and in time.
+#[derive(Debug, Clone, Copy)]
+struct LoadPlan {
+    /// Concurrent clients, each with its own sequence of requests.
+    clients: usize,
+    /// Time before latencies are recorded (connections opened, caches warm).
+    warm_up: Duration,
+    /// Time during which completed requests are counted and their latencies recorded.
+    duration: Duration,
+}
+
+impl LoadPlan {
+    /// About 25 seconds: the bare server, then the emulator, 10 s each.
+    const FULL: LoadPlan = LoadPlan {
+        clients: 16,
+        warm_up: Duration::from_secs(1),
+        duration: Duration::from_secs(10),
+    };
+
+    /// One short pass, to show the load still runs (`cargo test --benches`).
+    const SMOKE: LoadPlan = LoadPlan {
+        clients: 2,
+        warm_up: Duration::from_millis(100),
+        duration: Duration::from_millis(300),
+    };
+}
+
+/// The four requests of the mixed load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoadOperation {
+    /// A point read signed with the master key.
+    ReadWithKey,
+    /// The same read with a resource token.
+    ReadWithToken,
+    /// `SELECT * FROM c WHERE c.key = '1'` in partition `["1"]`.
+    Query,
+    /// An upsert of the client's own document.
+    Upsert,
+}
+
+const LOAD_CYCLE: [LoadOperation; 4] = [
+    LoadOperation::ReadWithKey,
+    LoadOperation::ReadWithToken,
+    LoadOperation::Query,
+    LoadOperation::Upsert,
+];
+
+/// Throughput, latency and memory of one server under the load.
+#[derive(Debug, Serialize)]
+struct LoadFigures {
+    /// Requests completed per second during the window.
+    rps: f64,
+    /// Median latency, milliseconds.
+    p50_ms: f64,
+    /// 99th-percentile latency, milliseconds.
+    p99_ms: f64,
+    /// Resident memory after the load, megabytes (`null` without `/proc`).
+    rss_mb: Option<f64>,
+}
+
+/// What `cargo xtask bench load` reads.
+#[derive(Debug, Serialize)]
+struct LoadSummary {
+    clients: usize,
+    duration_s: f64,
+    /// The bare server answering point reads.
+    bare_axum: LoadFigures,
+    /// The emulator under the mixed load.
+    emulator: LoadFigures,
+}
+
+impl LoadSummary {
+    fn report(&self) -> String {
+        let line = |name: &str, figures: &LoadFigures| {
+            format!(
+                "  {name:<26} {:>9.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   RSS {}\n",
+                figures.rps,
+                figures.p50_ms,
+                figures.p99_ms,
+                figures
+                    .rss_mb
+                    .map_or_else(|| "?".to_owned(), |mb| format!("{mb:.1} MB"))
+            )
+        };
+        format!(
+            "\nmixed load, {} clients, {:.0} s each:\n{}{}",
+            self.clients,
+            self.duration_s,
+            line("bare axum (point reads)", &self.bare_axum),
+            line("emulator (mixed)", &self.emulator)
+        )
+    }
+}
+
+/// Starts both servers, loads each in turn, and measures.
+async fn measure_load(
+    client: &reqwest::Client,
+    key: &MasterKey,
+    plan: LoadPlan,
+) -> Result<LoadSummary> {
+    let emulator = Server::start_emulator().await?;
+    let setup = set_up_account(client, key, &emulator.endpoint).await?;
+    let bare = Server::start_bare(&setup.canned).await?;
+
+    let bare_latencies = run_load(
+        client,
+        &bare.endpoint,
+        key,
+        &setup.encoded_token,
+        plan,
+        true,
+    )
+    .await?;
+    let bare_figures = load_figures(bare_latencies, plan, bare.resident_memory_mb()?);
+    println!("bare axum: {:.0} req/s", bare_figures.rps);
+    let emulator_latencies = run_load(
+        client,
+        &emulator.endpoint,
+        key,
+        &setup.encoded_token,
+        plan,
+        false,
+    )
+    .await?;
+    let emulator_figures = load_figures(emulator_latencies, plan, emulator.resident_memory_mb()?);
+    println!("emulator: {:.0} req/s", emulator_figures.rps);
+    emulator.stop().await;
+    bare.stop().await;
+    Ok(LoadSummary {
+        clients: plan.clients,
+        duration_s: plan.duration.as_secs_f64(),
+        bare_axum: bare_figures,
+        emulator: emulator_figures,
+    })
+}
+
+fn load_figures(mut latencies: Vec<Duration>, plan: LoadPlan, rss_mb: Option<f64>) -> LoadFigures {
+    latencies.sort_unstable();
+    let percentile = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |latency| latency.as_secs_f64() * 1e3)
+    };
+    LoadFigures {
+        rps: latencies.len() as f64 / plan.duration.as_secs_f64(),
+        p50_ms: percentile(0.50),
+        p99_ms: percentile(0.99),
+        rss_mb,
+    }
+}
+
+/// Runs `plan.clients` clients against `endpoint` and returns the latencies of the requests that
+/// completed inside the window. The bare server only knows point reads (`reads_only`).
+async fn run_load(
+    client: &reqwest::Client,
+    endpoint: &str,
+    key: &MasterKey,
+    token: &str,
+    plan: LoadPlan,
+    reads_only: bool,
+) -> Result<Vec<Duration>> {
+    let counting_from = Instant::now() + plan.warm_up;
+    let until = counting_from + plan.duration;
+    let mut tasks = JoinSet::new();
+    for index in 0..plan.clients {
+        let (client, endpoint, key, token) = (
+            client.clone(),
+            endpoint.to_owned(),
+            key.clone(),
+            token.to_owned(),
+        );
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut step = index;
+            while Instant::now() < until {
+                let operation = if reads_only {
+                    LoadOperation::ReadWithKey
+                } else {
+                    LOAD_CYCLE[step % LOAD_CYCLE.len()]
+                };
+                step += 1;
+                let started = Instant::now();
+                send_load_request(&client, &endpoint, &key, &token, operation, index).await?;
+                let finished = Instant::now();
+                if finished >= counting_from && finished < until {
+                    latencies.push(finished - started);
+                }
+            }
+            anyhow::Ok(latencies)
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(task) = tasks.join_next().await {
+        all.extend(task??);
+    }
+    Ok(all)
+}
+
+/// One request of the load; anything but a success ends the benchmark.
+async fn send_load_request(
+    client: &reqwest::Client,
+    endpoint: &str,
+    key: &MasterKey,
+    token: &str,
+    operation: LoadOperation,
+    client_index: usize,
+) -> Result<()> {
+    let date = format_http_date(SystemTime::now());
+    let request = match operation {
+        LoadOperation::ReadWithKey | LoadOperation::ReadWithToken => {
+            let authorization = if operation == LoadOperation::ReadWithKey {
+                key.authorize("GET", "docs", DOCUMENT_LINK, &date)
+            } else {
+                token.to_owned()
+            };
+            client
+                .get(format!(
+                    "{endpoint}{}",
+                    DOCUMENT_PATH.trim_start_matches('/')
+                ))
+                .header(header::AUTHORIZATION, authorization)
+        }
+        LoadOperation::Query => client
+            .post(format!("{endpoint}dbs/db/colls/c/docs"))
+            .header(
+                header::AUTHORIZATION,
+                key.authorize("POST", "docs", "dbs/db/colls/c", &date),
+            )
+            .header("x-ms-documentdb-isquery", "True")
+            .header(header::CONTENT_TYPE, "application/query+json")
+            .body(r#"{"query":"SELECT * FROM c WHERE c.key = '1'","parameters":[]}"#),
+        LoadOperation::Upsert => client
+            .post(format!("{endpoint}dbs/db/colls/c/docs"))
+            .header(
+                header::AUTHORIZATION,
+                key.authorize("POST", "docs", "dbs/db/colls/c", &date),
+            )
+            .header("x-ms-documentdb-is-upsert", "True")
+            .json(&json!({"id": format!("load-{client_index}"), "key": "1", "at": date})),
+    };
+    let response = request
+        .header("x-ms-date", &date)
+        .header("x-ms-documentdb-partitionkey", PARTITION_KEY)
+        .send()
+        .await?;
+    let status = response.status();
+    let _ = response.bytes().await?;
+    ensure!(status.is_success(), "{operation:?} answered {status}");
+    Ok(())
 }
 
 // ── setting up the account ───────────────────────────────────────────────────────────────────────
