@@ -425,6 +425,7 @@ fn error_codes_map_to_and_from_statuses() {
         (412, "PreconditionFailed"),
         (413, "RequestEntityTooLarge"),
         (429, "TooManyRequests"),
+        (431, "RequestHeaderTooLarge"),
         (449, "RetryWith"),
         (500, "InternalServerError"),
         (503, "ServiceUnavailable"),
