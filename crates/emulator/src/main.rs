@@ -242,6 +242,11 @@ struct ServeArgs {
     /// read it back with `cosmolab-emulator audit --file <file>`.
     #[arg(long, env = "COSMOLAB_AUDIT_LOG")]
     audit_log: Option<PathBuf>,
+    /// Keep databases, containers, items, users and permissions in this directory, so they
+    /// outlive the process: read back at start, every acknowledged write on disk before it is
+    /// answered. Without it, everything is in memory and gone when the emulator stops.
+    #[arg(long, env = "COSMOLAB_DATA_DIR")]
+    data_dir: Option<PathBuf>,
     /// Start with `disableLocalAuth` on: keys and resource tokens are refused, only Entra ID tokens
     /// work (change it later with `PATCH /_cosmolab/account`).
     #[arg(long, env = "COSMOLAB_DISABLE_LOCAL_AUTH", value_parser = FalseyValueParser::new())]
@@ -351,6 +356,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if args.tls {
         builder = builder.tls(args.cert_file);
+    }
+    if let Some(path) = &args.data_dir {
+        builder = builder.data_dir(path);
     }
     if let Some(path) = &args.audit_log {
         builder = builder.audit_log(path);

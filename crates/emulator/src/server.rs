@@ -32,6 +32,7 @@ pub struct EmulatorBuilder {
     settings: Settings,
     certificate_file: Option<PathBuf>,
     audit_log: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
 }
 
 /// A running emulator. Dropping it stops the server.
@@ -52,6 +53,7 @@ impl Default for EmulatorBuilder {
             settings: Settings::default(),
             certificate_file: None,
             audit_log: None,
+            data_dir: None,
         }
     }
 }
@@ -87,6 +89,13 @@ impl EmulatorBuilder {
     /// [`DEFAULT_TENANT_ID`](crate::identity::DEFAULT_TENANT_ID)).
     pub fn tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
         self.settings.tenant_id = tenant_id.into();
+        self
+    }
+
+    /// Keeps the account's data in this directory: read back at start, every acknowledged write
+    /// saved before it is answered (`crate::store::persist`).
+    pub fn data_dir(mut self, path: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(path.into());
         self
     }
 
@@ -157,6 +166,11 @@ impl EmulatorBuilder {
         let scheme = if settings.tls { "https" } else { "http" };
         let endpoint = format!("{scheme}://{address}/");
         let mut state = EmulatorState::new(keys, settings);
+        if let Some(path) = &self.data_dir {
+            let (data_dir, store) = crate::store::persist::DataDir::open(path)
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            state = state.with_data_dir(data_dir, store);
+        }
         if let Some(path) = &self.audit_log {
             state.audit = crate::audit::AuditLog::to_file(path)
                 .with_context(|| format!("could not open the audit log {}", path.display()))?;

@@ -11,6 +11,7 @@ use crate::identity::IdentityProvider;
 use crate::keys::AccountKeys;
 use crate::rbac::roles::Rbac;
 use crate::store::Store;
+use crate::store::persist::DataDir;
 
 /// The state of one emulator, shared by all its requests.
 #[derive(Debug)]
@@ -29,6 +30,8 @@ pub struct EmulatorState {
     local_auth_disabled: AtomicBool,
     /// Every data-plane request, allowed or refused (`crate::audit`).
     pub audit: AuditLog,
+    /// Where acknowledged writes are kept on disk, with `--data-dir` (`crate::store::persist`).
+    data_dir: Option<DataDir>,
 }
 
 /// Settings fixed when the emulator starts.
@@ -84,7 +87,33 @@ impl EmulatorState {
             rbac: RwLock::new(Rbac::default()),
             local_auth_disabled: AtomicBool::new(settings_disable_local_auth),
             audit: AuditLog::default(),
+            data_dir: None,
         }
+    }
+
+    /// Keeps the data in `data_dir`, starting from `store`, what was read back from it.
+    pub fn with_data_dir(mut self, data_dir: DataDir, store: Store) -> Self {
+        self.store = Mutex::new(store);
+        self.data_dir = Some(data_dir);
+        self
+    }
+
+    /// After an acknowledged write to database `id`: with a data directory, writes that database
+    /// to disk before the answer goes out (under the store's lock, so the file always ends with
+    /// the latest state). Without one, nothing to do.
+    pub fn persist(&self, id: &str) -> crate::error::Result<()> {
+        let Some(data_dir) = &self.data_dir else {
+            return Ok(());
+        };
+        let store = self.store();
+        data_dir.save(&store, id).map_err(|error| {
+            tracing::error!(%error, database = id, "could not write to the data directory");
+            crate::error::CosmosError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "The write was applied but could not be saved to the data directory; the \
+                 emulator's disk may be full or read-only. See the emulator's log.",
+            )
+        })
     }
 
     /// The store, locked for the duration of one operation.

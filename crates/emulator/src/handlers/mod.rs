@@ -43,8 +43,48 @@ impl Context<'_> {
     }
 }
 
-/// Sends the operation to the handler of its resource kind.
+/// Sends the operation to the handler of its resource kind; an acknowledged write is saved to the
+/// data directory (if there is one) before its answer goes out.
 pub fn dispatch(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
+    let reply = handle(context, operation)?;
+    if let Some(database) = written_database(context, operation) {
+        context.state.persist(&database)?;
+    }
+    Ok(reply)
+}
+
+/// The database an acknowledged write changed, if the operation was a write.
+fn written_database(context: &Context<'_>, operation: &Operation) -> Option<String> {
+    use crate::operation::Action;
+    if !matches!(
+        operation.action,
+        Action::Create | Action::Upsert | Action::Replace | Action::Delete
+    ) {
+        return None;
+    }
+    match &operation.path {
+        ResourcePath::Account | ResourcePath::PartitionKeyRanges { .. } => None,
+        // Creating a database names it in the body.
+        ResourcePath::Databases => context
+            .request
+            .json_object()
+            .ok()?
+            .get("id")?
+            .as_str()
+            .map(str::to_owned),
+        ResourcePath::Database { database }
+        | ResourcePath::Containers { database }
+        | ResourcePath::Container { database, .. }
+        | ResourcePath::Documents { database, .. }
+        | ResourcePath::Document { database, .. }
+        | ResourcePath::Users { database }
+        | ResourcePath::User { database, .. }
+        | ResourcePath::Permissions { database, .. }
+        | ResourcePath::Permission { database, .. } => Some(database.clone()),
+    }
+}
+
+fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
     match &operation.path {
         ResourcePath::Account => account::read(context),
         ResourcePath::Databases | ResourcePath::Database { .. } => {

@@ -12,6 +12,7 @@
 //! (built from the rids, as the service builds it), `_etag` (a new quoted GUID per write) and `_ts`
 //! (the emulator clock's seconds).
 
+pub mod persist;
 pub mod rid;
 
 use std::collections::{BTreeMap, HashMap};
@@ -19,6 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use cosmolab_model::{
     Container, Database, PartitionKey, Permission, SystemProperties, User, validate_resource_id,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{CosmosError, Result};
@@ -32,8 +34,9 @@ pub struct Store {
     lsn: u64,
 }
 
-/// A database and what it contains.
-#[derive(Debug)]
+/// A database and what it contains. With `--data-dir`, each database is kept on disk as one
+/// record of this shape ([`persist`]).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct DatabaseEntry {
     /// The database as clients see it.
     pub resource: Database,
@@ -43,7 +46,7 @@ pub struct DatabaseEntry {
 }
 
 /// A container and its documents.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ContainerEntry {
     /// The container as clients see it (partition-key definition included).
     pub resource: Container,
@@ -52,7 +55,7 @@ pub struct ContainerEntry {
 }
 
 /// A user and their permissions.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct UserEntry {
     /// The user as clients see it.
     pub resource: User,
@@ -63,15 +66,50 @@ pub struct UserEntry {
 
 /// A container's documents: in creation order, and indexed by (partition key, id), which is what
 /// makes a document unique — the same id may exist once in every logical partition.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(into = "SavedDocuments", from = "SavedDocuments")]
 struct Documents {
     by_sequence: BTreeMap<u64, StoredDocument>,
     index: HashMap<(PartitionKey, String), u64>,
     next_sequence: u64,
 }
 
+/// Documents as saved: in sequence order; the index is rebuilt when they are read back.
+#[derive(Clone, Serialize, Deserialize)]
+struct SavedDocuments {
+    documents: Vec<(u64, StoredDocument)>,
+    next_sequence: u64,
+}
+
+impl From<Documents> for SavedDocuments {
+    fn from(documents: Documents) -> Self {
+        Self {
+            documents: documents.by_sequence.into_iter().collect(),
+            next_sequence: documents.next_sequence,
+        }
+    }
+}
+
+impl From<SavedDocuments> for Documents {
+    fn from(saved: SavedDocuments) -> Self {
+        let index = saved
+            .documents
+            .iter()
+            .filter_map(|(sequence, stored)| {
+                let id = stored.body.get("id")?.as_str()?.to_owned();
+                Some(((stored.partition_key.clone(), id), *sequence))
+            })
+            .collect();
+        Self {
+            by_sequence: saved.documents.into_iter().collect(),
+            index,
+            next_sequence: saved.next_sequence,
+        }
+    }
+}
+
 /// One document: its full JSON (system properties included) and its partition key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredDocument {
     /// The document as clients read it.
     pub body: Value,
@@ -158,6 +196,20 @@ fn check_if_match(if_match: IfMatch<'_>, current_etag: Option<&str>) -> Result<(
 }
 
 impl Store {
+    /// A store holding `databases` (read back from a data directory), at sequence number `lsn`.
+    pub fn restored(databases: Vec<DatabaseEntry>, lsn: u64) -> Self {
+        Self { databases, lsn }
+    }
+
+    /// The database `id` as one record, for the data directory; `None` once it is deleted.
+    pub fn database_record(&self, id: &str) -> Option<Vec<u8>> {
+        let entry = self
+            .databases
+            .iter()
+            .find(|entry| entry.resource.id == id)?;
+        serde_json::to_vec(entry).ok()
+    }
+
     /// The logical sequence number of the last write.
     pub fn lsn(&self) -> u64 {
         self.lsn

@@ -20,7 +20,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::RngCore as _;
 
 /// The bytes of a `_rid`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Rid(Vec<u8>);
 
 impl Rid {
