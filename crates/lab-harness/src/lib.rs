@@ -52,7 +52,7 @@ pub use admin::{AccountAdmin, AdminError, RegisteredApplication};
 pub use catalog::{Catalog, LabInfo, Need};
 pub use cosmolab_emulator::{KeyKind, KeyList};
 pub use report::{first_failing_step, skipped_reason, trainee_report};
-pub use target::{Lab, RunningTarget, Target};
+pub use target::{Lab, RunningTarget, ServiceClock, Target};
 pub use transcript::{HttpReply, Outcome, Transcript};
 
 /// The prefix of the lines that `cargo lab` and `cargo xtask grade` read from a test's output.

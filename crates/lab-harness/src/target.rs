@@ -15,6 +15,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use cosmolab_auth_signing::{MasterKey, WELL_KNOWN_EMULATOR_KEY};
 use cosmolab_client::{CosmosClient, Credential, KeyCredential};
@@ -344,6 +345,34 @@ impl Lab {
                 )
             }
         }
+    }
+}
+
+/// The time on the emulator's token clock, as a scenario that moves it knows it: the machine's
+/// time plus everything the scenario has advanced the clock by.
+///
+/// A trainee's functions get their `now` from here, never from `SystemTime::now()`: in a real
+/// deployment the two are the same clock, but a scenario that expires tokens without waiting puts
+/// the service minutes ahead of the machine (labs 4 and 5).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ServiceClock {
+    offset: Duration,
+}
+
+impl ServiceClock {
+    /// Now, on the emulator's token clock.
+    pub fn now(&self) -> SystemTime {
+        SystemTime::now() + self.offset
+    }
+
+    /// Moves the emulator's token clock forward by `seconds` (a target with `time-travel`), and
+    /// this clock with it.
+    pub async fn advance(&mut self, lab: &Lab, seconds: u64) {
+        lab.admin()
+            .advance_clock(Duration::from_secs(seconds))
+            .await
+            .unwrap_or_else(|error| panic!("the emulator's clock could not be advanced: {error}"));
+        self.offset += Duration::from_secs(seconds);
     }
 }
 

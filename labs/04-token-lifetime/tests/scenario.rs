@@ -4,31 +4,16 @@
 //! a ten-minute token. The emulator's clock is then moved forward — an emulator-only feature, so
 //! that expiry takes milliseconds — through expiry, refresh, the deletion of the permission, and
 //! the last expiry, after which no refresh can help. Every `now` your functions receive is the
-//! emulator's time, not the machine's (see `ServiceClock`).
+//! emulator's time, not the machine's (see the harness's `ServiceClock`).
 //! Run it with `cargo lab check 4`; do not edit it — `cargo xtask grade` uses its own copy.
 
 use std::time::{Duration, SystemTime};
 
 use cosmolab_client::{CosmosClient, Credential, ResourceTokens};
-use cosmolab_lab_harness::Lab;
+use cosmolab_lab_harness::{Lab, ServiceClock};
 use cosmolab_model::{Container, PartitionKey, PartitionKeyDefinition, Permission, PermissionMode};
 use lab_04_token_lifetime::{self as lab, TokenRefresher};
 use serde_json::{Value, json};
-
-/// The time as the emulator's token clock sees it: the machine's time plus everything the
-/// scenario has advanced it by. Your functions get their `now` from here, never from
-/// `SystemTime::now()`: in a real deployment the two are the same clock, but here the service
-/// lives up to 22 minutes in the future.
-struct ServiceClock {
-    offset: Duration,
-}
-
-impl ServiceClock {
-    /// Now, on the emulator's token clock.
-    fn now(&self) -> SystemTime {
-        SystemTime::now() + self.offset
-    }
-}
 
 #[tokio::test]
 async fn scenario() {
@@ -37,9 +22,7 @@ async fn scenario() {
         return;
     };
     let mut t = lab.transcript();
-    let mut clock = ServiceClock {
-        offset: Duration::ZERO,
-    };
+    let mut clock = ServiceClock::default();
     let ten_minutes = Duration::from_secs(600);
 
     // The back-end sets the scene with the master key.
@@ -142,7 +125,7 @@ async fn scenario() {
     .await;
 
     // Eleven minutes later, the token has expired.
-    advance(&lab, &mut clock, 660).await;
+    clock.advance(&lab, 660).await;
     t.request_status(
         "11 minutes later: app: read alice's order",
         app_orders.read_item::<Value>("alice", "order-1"),
@@ -177,7 +160,7 @@ async fn scenario() {
     .await;
 
     // Until it expires; then nothing can refresh it.
-    advance(&lab, &mut clock, 660).await;
+    clock.advance(&lab, 660).await;
     t.request_status(
         "11 minutes later: app: read alice's order",
         app_orders.read_item::<Value>("alice", "order-1"),
@@ -187,13 +170,4 @@ async fn scenario() {
         .await;
 
     lab.finish(&t);
-}
-
-/// Moves the emulator's token clock, and the scenario's idea of it, forward.
-async fn advance(lab: &Lab, clock: &mut ServiceClock, seconds: u64) {
-    lab.admin()
-        .advance_clock(Duration::from_secs(seconds))
-        .await
-        .unwrap_or_else(|error| panic!("the emulator's clock could not be advanced: {error}"));
-    clock.offset += Duration::from_secs(seconds);
 }

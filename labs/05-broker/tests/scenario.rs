@@ -14,7 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cosmolab_client::{
     ClientSecretCredential, CosmosClient, Credential, ResourceTokens, TokenCredential,
 };
-use cosmolab_lab_harness::{Lab, RegisteredApplication, Transcript};
+use cosmolab_lab_harness::{Lab, RegisteredApplication, ServiceClock, Transcript};
 use cosmolab_model::{Container, PartitionKeyDefinition};
 use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::JwkSet;
@@ -26,17 +26,6 @@ const AUDIENCE: &str = "api://cosmolab-broker";
 /// A subject for the step that shows your permission as data: the same on every run.
 const EXAMPLE_SUBJECT: &str = "11111111-2222-3333-4444-555555555555";
 
-/// The time on the emulator's clock: the machine's, plus what the scenario advanced it by.
-struct ServiceClock {
-    offset: Duration,
-}
-
-impl ServiceClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now() + self.offset
-    }
-}
-
 #[tokio::test]
 async fn scenario() {
     // `None`: this target cannot run the lab (the reason is printed).
@@ -44,9 +33,7 @@ async fn scenario() {
         return;
     };
     let mut t = lab.transcript();
-    let mut clock = ServiceClock {
-        offset: Duration::ZERO,
-    };
+    let mut clock = ServiceClock::default();
     let ten_minutes = Duration::from_secs(600);
 
     // The owner sets the scene with the master key.
@@ -152,7 +139,7 @@ async fn scenario() {
     t.compute_exact("the permission of an example subject", || {
         lab::permission_for(EXAMPLE_SUBJECT)
     });
-    advance(&lab, &mut clock, 20 * 60).await;
+    clock.advance(&lab, 20 * 60).await;
     t.note(
         "the emulator's clock moves 20 minutes ahead of this machine's",
         "done",
@@ -209,7 +196,7 @@ async fn scenario() {
             ]
         },
     );
-    advance(&lab, &mut clock, 8 * 60).await;
+    clock.advance(&lab, 8 * 60).await;
     t.note("eight minutes later (on the service's clock)", "done");
     let due = t.compute("alice's app: does her token need refreshing?", || {
         lab::needs_refresh(issued.expires_on, clock.now(), margin)
@@ -227,7 +214,7 @@ async fn scenario() {
     } else {
         None
     };
-    advance(&lab, &mut clock, 3 * 60).await;
+    clock.advance(&lab, 3 * 60).await;
     t.note("three minutes later: the first token has expired", "done");
     t.request_status(
         "alice's app, with the first token: read her note",
@@ -373,13 +360,4 @@ fn unsigned(jwt: &str) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = jwt.split('.').nth(1).unwrap_or_default();
     format!("{header}.{payload}.")
-}
-
-/// Moves the emulator's clock, and the scenario's idea of it, forward.
-async fn advance(lab: &Lab, clock: &mut ServiceClock, seconds: u64) {
-    lab.admin()
-        .advance_clock(Duration::from_secs(seconds))
-        .await
-        .unwrap_or_else(|error| panic!("the emulator's clock could not be advanced: {error}"));
-    clock.offset += Duration::from_secs(seconds);
 }

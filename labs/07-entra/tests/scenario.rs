@@ -211,12 +211,12 @@ async fn scenario() {
     let export = KeyCredential::from_base64(&keys.secondary_readonly_master_key)
         .and_then(|key| CosmosClient::new(lab.endpoint(), Credential::ReadOnlyKey(key)));
     let export = lab.need(&t, export.ok());
+    let export_orders = export
+        .database_client(lab::DATABASE)
+        .container_client(lab::ORDERS);
     t.request_status(
         "nightly export (read-only key): read order o-1",
-        export
-            .database_client(lab::DATABASE)
-            .container_client(lab::ORDERS)
-            .read_item::<Value>("alice", "o-1"),
+        export_orders.read_item::<Value>("alice", "o-1"),
     )
     .await;
     t.request_status("owner: create user kiosk", shop.upsert_user("kiosk"))
@@ -269,10 +269,7 @@ async fn scenario() {
     .await;
     t.request_status(
         "nightly export (read-only key): read order o-1",
-        export
-            .database_client(lab::DATABASE)
-            .container_client(lab::ORDERS)
-            .read_item::<Value>("alice", "o-1"),
+        export_orders.read_item::<Value>("alice", "o-1"),
     )
     .await;
     t.request_status(
