@@ -14,7 +14,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cosmolab_client::{
-    AccessToken, BrokerCredential, Credential, EntraCredential, TokenCredential, TokenFuture,
+    AccessToken, BrokerCredential, ContainerClient, Credential, EntraCredential, TokenCredential,
+    TokenFuture,
 };
 use cosmolab_model::{GrantedPermission, Permission, PermissionMode, TokenGrant};
 use framework::Lab;
@@ -93,14 +94,16 @@ async fn start(broker: Arc<ScriptedBroker>) -> String {
     url
 }
 
-#[tokio::test]
-async fn concurrent_requests_share_one_refresh_and_a_broker_outage_keeps_the_tokens() {
-    let lab = Lab::start().await;
-    lab.shop().await;
+/// A scripted broker serving alice's grant for `lifetime`, a credential on it, and the app's
+/// `shop/orders` through that credential.
+async fn scripted(
+    lab: &Lab,
+    lifetime: Duration,
+) -> (Arc<ScriptedBroker>, BrokerCredential, ContainerClient) {
     let broker = Arc::new(ScriptedBroker {
         calls: AtomicU32::new(0),
         down: AtomicBool::new(false),
-        grant: std::sync::Mutex::new(grant_for_alice(&lab, Duration::from_secs(3600)).await),
+        grant: std::sync::Mutex::new(grant_for_alice(lab, lifetime).await),
     });
     let url = start(broker.clone()).await;
     let credential = BrokerCredential::new(
@@ -111,6 +114,14 @@ async fn concurrent_requests_share_one_refresh_and_a_broker_outage_keeps_the_tok
     .unwrap();
     let app = lab.client(Credential::Broker(credential.clone()));
     let orders = app.database_client("shop").container_client("orders");
+    (broker, credential, orders)
+}
+
+#[tokio::test]
+async fn concurrent_requests_share_one_refresh_and_a_broker_outage_keeps_the_tokens() {
+    let lab = Lab::start().await;
+    lab.shop().await;
+    let (broker, credential, orders) = scripted(&lab, Duration::from_secs(3600)).await;
 
     let reads = (0..8).map(|_| orders.read_item::<Value>("alice", "order-1"));
     for read in futures_util::future::join_all(reads).await {
@@ -139,20 +150,7 @@ async fn a_token_that_died_early_is_replaced_once_and_the_request_retried() {
     lab.shop().await;
     // Ten minutes, as the service counts them; this machine does not know the service's clock
     // will be an hour ahead.
-    let broker = Arc::new(ScriptedBroker {
-        calls: AtomicU32::new(0),
-        down: AtomicBool::new(false),
-        grant: std::sync::Mutex::new(grant_for_alice(&lab, Duration::from_secs(600)).await),
-    });
-    let url = start(broker.clone()).await;
-    let credential = BrokerCredential::new(
-        &url,
-        EntraCredential::new(AppIdentity),
-        "api://broker/.default",
-    )
-    .unwrap();
-    let app = lab.client(Credential::Broker(credential.clone()));
-    let orders = app.database_client("shop").container_client("orders");
+    let (broker, _credential, orders) = scripted(&lab, Duration::from_secs(600)).await;
     orders.read_item::<Value>("alice", "order-1").await.unwrap();
 
     lab.emulator.advance_clock(Duration::from_secs(3600));
