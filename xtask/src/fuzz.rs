@@ -2,11 +2,11 @@
 //!
 //! The targets (`fuzz/fuzz_targets/`) feed arbitrary bytes to the parsers a hostile client reaches
 //! first: the `Authorization` header, resource-token verification, path → resource address, the
-//! SQL parser and evaluator, and the JSON bodies of every resource. They run under cargo-fuzz
-//! (libFuzzer), which needs the nightly toolchain; this task checks for it, installs cargo-fuzz if
-//! it is missing, builds into `<target>/fuzz` (apart from the stable builds), and prints a table:
-//! target, executions, and whether it found a crash (whose input libFuzzer saves under
-//! `fuzz/artifacts/<target>/`).
+//! SQL parser and evaluator, the JSON bodies of every resource, and the binary JSON decoder. They
+//! run under cargo-fuzz (libFuzzer), which needs the nightly toolchain; this task checks for it,
+//! installs cargo-fuzz if it is missing, builds into `<target>/fuzz` (apart from the stable
+//! builds), and prints a table: target, executions, and whether it found a crash (whose input
+//! libFuzzer saves under `fuzz/artifacts/<target>/`).
 //!
 //! The property tests of the same parsers run in `cargo xtask ci`; fuzzing is too long for CI and
 //! runs on demand, its figures kept in `docs/fuzzing.md`.
@@ -18,12 +18,13 @@ use anyhow::{Context, Result, bail};
 use crate::process::{self, project_root};
 
 /// The targets, in the order they run.
-pub(crate) const TARGETS: [&str; 5] = [
+pub(crate) const TARGETS: [&str; 6] = [
     "authorization_header",
     "resource_token",
     "resource_path",
     "sql_query",
     "json_bodies",
+    "binary_json",
 ];
 
 /// How one target's run ended.
