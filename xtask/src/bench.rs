@@ -41,6 +41,10 @@ pub(crate) enum Bench {
     /// upserts) from concurrent clients: throughput, p50/p99 latency and memory, against a bare
     /// axum server under the same clients.
     Load,
+    /// Point reads through Microsoft's official Rust SDK (binary encoding on and off) against the
+    /// in-process emulator, against cosmolab's own client in the same run (no goal: a ratio to
+    /// know, not to meet).
+    Sdk,
     /// Every benchmark, one after the other.
     All,
 }
@@ -76,6 +80,10 @@ const BENCHMARKS: &[Benchmark] = &[
         name: "load",
         run: load,
     },
+    Benchmark {
+        name: "sdk",
+        run: sdk,
+    },
 ];
 
 /// Runs the chosen benchmark, or all of them.
@@ -86,6 +94,7 @@ pub(crate) fn run(bench: Bench) -> Result<()> {
         Bench::Labs => labs(),
         Bench::Container => container(),
         Bench::Load => load(),
+        Bench::Sdk => sdk(),
         Bench::All => {
             // Like `cargo xtask ci`, keep going after a benchmark that cannot run, then say which.
             let mut failed = Vec::new();
@@ -138,6 +147,43 @@ fn signing() -> Result<()> {
         "  {} {:.0} ns, ratio {ratio:.2}",
         prekeyed.name, prekeyed.mean_ns
     );
+    Ok(())
+}
+
+/// The official-SDK benchmark of `tests/sdk/rust` (`benches/point_reads.rs`).
+///
+/// Its criterion group `point_reads` reads one item through `cosmolab_client` (our client, the
+/// baseline), `official_sdk_binary` and `official_sdk_json` (`azure_data_cosmos` with binary
+/// encoding on and off), all against one in-process emulator. Issue 14 asks for the ratio, not a
+/// goal: it tells a team what the SDK's own work costs per request on top of the emulator's.
+fn sdk() -> Result<()> {
+    let status = process::run(&mut cargo([
+        "bench",
+        "-p",
+        "cosmolab-sdk-rust-tests",
+        "--bench",
+        "point_reads",
+    ]))?;
+    if !status.success() {
+        bail!(
+            "the SDK benchmark did not run to the end (see cargo's output above); reproduce with \
+             `cargo bench -p cosmolab-sdk-rust-tests --bench point_reads`"
+        );
+    }
+    let target_dir = process::target_dir()?;
+    let ours = criterion::read_mean(&target_dir, "point_reads", "cosmolab_client")?;
+    println!("\npoint reads against the in-process emulator (mean time per read)");
+    println!("  {} {} (baseline)", ours.name, human_time(ours.mean_ns));
+    for function in ["official_sdk_binary", "official_sdk_json"] {
+        let sdk = criterion::read_mean(&target_dir, "point_reads", function)?;
+        println!(
+            "  {} {}, ratio {:.2} against {}",
+            sdk.name,
+            human_time(sdk.mean_ns),
+            sdk.mean_ns / ours.mean_ns,
+            ours.name
+        );
+    }
     Ok(())
 }
 

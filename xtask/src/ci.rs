@@ -97,6 +97,12 @@ fn steps() -> Vec<Step> {
             run: doc_tests,
         },
         Step {
+            name: "rust SDK",
+            purpose: "Microsoft's official Rust SDK works unmodified against the in-process \
+                      emulator, binary encoding on and off",
+            run: rust_sdk,
+        },
+        Step {
             name: "python SDK",
             purpose: "Microsoft's official Python SDK works unmodified against the emulator (pytest)",
             run: python_sdk,
@@ -275,6 +281,18 @@ fn tests() -> Result<StepResult> {
     ensure_nextest()?;
     let mut command = cargo(["nextest", "run", "--workspace", "--no-fail-fast"]);
     exclude_labs(&mut command)?;
+    command.args(["--exclude", RUST_SDK_TESTS]);
+    run_tests(command, "nextest", test_summary::parse_nextest_summary)
+}
+
+/// The package of the official Rust SDK's tests (`tests/sdk/rust`), a step of its own so that the
+/// summary shows the SDK's result apart from ours.
+const RUST_SDK_TESTS: &str = "cosmolab-sdk-rust-tests";
+
+/// `azure_data_cosmos` 1.0 against the in-process emulator, every test in both body encodings.
+fn rust_sdk() -> Result<StepResult> {
+    ensure_nextest()?;
+    let command = cargo(["nextest", "run", "-p", RUST_SDK_TESTS, "--no-fail-fast"]);
     run_tests(command, "nextest", test_summary::parse_nextest_summary)
 }
 

@@ -81,6 +81,8 @@ enum Task {
           image       cargo xtask image: the emulator's FROM scratch image, cosmolab-emulator:dev\n  \
           tests       cargo nextest run --workspace --no-fail-fast\n  \
           doc tests   cargo test --workspace --doc (both without the labs and solutions)\n  \
+          rust SDK    cargo nextest run -p cosmolab-sdk-rust-tests: Microsoft's azure_data_cosmos \
+        against the in-process emulator, binary encoding on and off\n  \
           python SDK  python -m pytest tests/sdk/python -q -p no:cacheprovider, against the \
         emulator built by cargo build -p cosmolab-emulator\n  \
           python SDK on container  the same, with COSMOLAB_EMULATOR_IMAGE=cosmolab-emulator:dev\n  \
@@ -141,9 +143,9 @@ enum Task {
     /// Fuzz the parsers a hostile client reaches first (cargo-fuzz, nightly).
     #[command(long_about = "Fuzz the parsers a hostile client reaches first.\n\n\
         Runs each target of fuzz/ (authorization_header, resource_token, resource_path, sql_query, \
-        json_bodies) with cargo-fuzz for --minutes minutes, then prints a table of targets, \
-        executions and results. Needs the nightly toolchain (`rustup toolchain install nightly`); \
-        installs cargo-fuzz if it is missing. A crash's input is saved under \
+        json_bodies, binary_json) with cargo-fuzz for --minutes minutes, then prints a table of \
+        targets, executions and results. Needs the nightly toolchain (`rustup toolchain install \
+        nightly`); installs cargo-fuzz if it is missing. A crash's input is saved under \
         fuzz/artifacts/<target>/ and the task fails. Not part of `cargo xtask ci`: the property \
         tests of the same parsers are.\n\n\
         Example:\n  cargo xtask fuzz --minutes 10\n  cargo xtask fuzz --minutes 1 --target sql_query")]

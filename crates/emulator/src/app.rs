@@ -232,6 +232,7 @@ async fn serve(
     seen: &mut Seen,
 ) -> Result<Reply> {
     let request = CosmosRequest::read(method, uri, headers, body).await?;
+    state.wire.saw_request(&request);
     let who = authenticate(state, &request)?;
     seen.caller = Some(who.caller.clone());
     if state.local_auth_disabled() && !matches!(who.caller, Caller::Entra(_)) {
@@ -292,7 +293,13 @@ async fn serve(
             .then(|| request.address.segments().last().cloned())
             .flatten(),
     };
-    handlers::dispatch(&context, &operation)
+    let reply = handlers::dispatch(&context, &operation)?;
+    Ok(crate::encoding::negotiate(
+        &state.wire,
+        &request,
+        &operation,
+        reply,
+    ))
 }
 
 /// The 403 for a resource token on a rid-based path it may not use, naming only what was sent.

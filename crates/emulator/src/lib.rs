@@ -47,6 +47,7 @@ pub mod audit;
 pub mod authenticate;
 pub mod authorize;
 pub mod clock;
+pub mod encoding;
 pub mod error;
 pub mod handlers;
 pub mod identity;
@@ -63,6 +64,7 @@ pub mod store;
 pub mod tls;
 
 pub use app::app;
+pub use encoding::WireCounts;
 pub use keys::{AccountKeys, KeyKind, KeyList};
 pub use server::{Emulator, EmulatorBuilder};
 pub use state::{AppState, EmulatorState, Settings};

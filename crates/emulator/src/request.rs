@@ -152,6 +152,18 @@ impl CosmosRequest {
                 "Request size is too large. The largest document Cosmos DB accepts is 2 MB.",
             ));
         }
+        // The official Rust SDK sends item bodies in Cosmos binary encoding (`crate::encoding`).
+        if cosmolab_binary_json::is_binary(&self.body) {
+            return match cosmolab_binary_json::decode(&self.body) {
+                Ok(Value::Object(object)) => Ok(object),
+                Ok(_) => Err(CosmosError::bad_request(
+                    "The request body must be a JSON object.",
+                )),
+                Err(error) => Err(CosmosError::bad_request(format!(
+                    "The request body is not valid Cosmos binary JSON: {error}."
+                ))),
+            };
+        }
         match serde_json::from_slice::<Value>(&self.body) {
             Ok(Value::Object(object)) => Ok(object),
             Ok(_) => Err(CosmosError::bad_request(

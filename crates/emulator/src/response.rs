@@ -73,6 +73,18 @@ impl Reply {
             .header(headers::ALT_CONTENT_PATH, container_link)
     }
 
+    /// The same answer with its JSON body in Cosmos binary encoding (`crate::encoding`), and
+    /// whether it was re-encoded: an empty body (a 204, a 304) stays empty.
+    pub fn into_binary(mut self) -> (Self, bool) {
+        match serde_json::from_slice::<Value>(&self.body) {
+            Ok(value) if !self.body.is_empty() => {
+                self.body = cosmolab_binary_json::encode(&value);
+                (self, true)
+            }
+            _ => (self, false),
+        }
+    }
+
     /// Whether a request charge header was already set.
     pub fn has_header(&self, name: &str) -> bool {
         self.headers.contains_key(name)

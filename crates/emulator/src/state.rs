@@ -7,6 +7,7 @@ use cosmolab_auth_signing::ClockSkew;
 
 use crate::audit::AuditLog;
 use crate::clock::EmulatorClock;
+use crate::encoding::{WireCounter, WireCounts};
 use crate::identity::IdentityProvider;
 use crate::keys::AccountKeys;
 use crate::rbac::roles::Rbac;
@@ -32,6 +33,8 @@ pub struct EmulatorState {
     pub audit: AuditLog,
     /// Where acknowledged writes are kept on disk, with `--data-dir` (`crate::store::persist`).
     data_dir: Option<DataDir>,
+    /// How many bodies went over the wire in Cosmos binary encoding (`crate::encoding`).
+    pub wire: WireCounter,
 }
 
 /// Settings fixed when the emulator starts.
@@ -88,6 +91,7 @@ impl EmulatorState {
             local_auth_disabled: AtomicBool::new(settings_disable_local_auth),
             audit: AuditLog::default(),
             data_dir: None,
+            wire: WireCounter::default(),
         }
     }
 
@@ -114,6 +118,11 @@ impl EmulatorState {
                  emulator's disk may be full or read-only. See the emulator's log.",
             )
         })
+    }
+
+    /// How many bodies crossed the wire in binary so far, each way.
+    pub fn wire_counts(&self) -> WireCounts {
+        self.wire.counts()
     }
 
     /// The store, locked for the duration of one operation.
