@@ -452,3 +452,63 @@ async fn entra_role_assignment_decides(encoding: BodyEncoding) -> anyhow::Result
     assert_wire(&target);
     Ok(())
 }
+
+/// Over https with the emulator's self-signed certificate: the SDK accepts it for a loopback host
+/// once its runtime says `RequiredUnlessEmulator` (the default, `Required`, refuses it).
+#[tokio::test]
+async fn https_with_a_self_signed_certificate() -> anyhow::Result<()> {
+    use azure_data_cosmos::options::{ConnectionPoolOptions, ServerCertificateValidation};
+    use azure_data_cosmos::{AccountReference, CosmosClient, CosmosRuntime, RoutingStrategy};
+
+    let emulator = cosmolab_emulator::Emulator::builder()
+        .tls(None)
+        .start()
+        .await?;
+    assert!(emulator.endpoint().starts_with("https://127.0.0.1:"));
+    let key = emulator.key(KeyKind::Primary).reveal_base64();
+    let client = |validation| {
+        let account = AccountReference::with_authentication_key(
+            emulator.endpoint().parse().unwrap(),
+            key.clone(),
+        );
+        async move {
+            let pool = ConnectionPoolOptions::builder()
+                .with_server_certificate_validation(validation)
+                .build()?;
+            let runtime = CosmosRuntime::builder()
+                .with_connection_pool(pool)
+                .build()
+                .await?;
+            CosmosClient::builder()
+                .with_runtime(runtime)
+                .build(account, RoutingStrategy::ProximityTo("West US".into()))
+                .await
+        }
+    };
+
+    let trusting = client(ServerCertificateValidation::RequiredUnlessEmulator).await?;
+    trusting.create_database("shop", None).await?;
+    let databases: Vec<_> = trusting
+        .query_databases("SELECT * FROM d", None)
+        .await?
+        .try_collect()
+        .await?;
+    assert_eq!(databases.len(), 1);
+
+    let strict = client(ServerCertificateValidation::Required).await;
+    let refused = match strict {
+        Err(error) => error,
+        Ok(strict) => strict
+            .create_database("other", None)
+            .await
+            .expect_err("an untrusted certificate must be refused"),
+    };
+    assert!(
+        refused.to_string().to_lowercase().contains("certificate")
+            || format!("{refused:?}")
+                .to_lowercase()
+                .contains("certificate"),
+        "refused for its certificate: {refused:?}"
+    );
+    Ok(())
+}
