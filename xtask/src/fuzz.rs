@@ -31,7 +31,7 @@ pub(crate) const TARGETS: [&str; 6] = [
 struct Outcome {
     target: &'static str,
     runs: Option<u64>,
-    crashed: bool,
+    result: FuzzResult,
 }
 
 /// Runs `only` (or every target) for `minutes` each; fails if one crashed.
@@ -72,7 +72,7 @@ pub(crate) fn run(minutes: u64, only: Option<&str>) -> Result<()> {
         outcomes.push(Outcome {
             target,
             runs: executions(&teed.output),
-            crashed: !teed.status.success(),
+            result: result_of(teed.status.success(), &teed.output),
         });
     }
 
@@ -84,21 +84,53 @@ pub(crate) fn run(minutes: u64, only: Option<&str>) -> Result<()> {
             outcome
                 .runs
                 .map_or_else(|| "?".to_owned(), |runs| runs.to_string()),
-            if outcome.crashed {
-                format!("CRASH: see fuzz/artifacts/{}/", outcome.target)
-            } else {
-                format!("no crash in {minutes} min")
+            match outcome.result {
+                FuzzResult::NoCrash => format!("no crash in {minutes} min"),
+                FuzzResult::Crash => format!("CRASH: see fuzz/artifacts/{}/", outcome.target),
+                FuzzResult::DidNotRun => "did not run: the build failed (above)".to_owned(),
             }
         );
     }
-    let crashed = outcomes.iter().filter(|outcome| outcome.crashed).count();
+    let count = |result| {
+        outcomes
+            .iter()
+            .filter(|outcome| outcome.result == result)
+            .count()
+    };
+    let (crashed, not_run) = (count(FuzzResult::Crash), count(FuzzResult::DidNotRun));
     if crashed > 0 {
         bail!(
             "{crashed} target(s) crashed; reproduce with `rustup run nightly cargo fuzz run <target> \
              fuzz/artifacts/<target>/<crash file>` from fuzz/"
         );
     }
+    if not_run > 0 {
+        bail!(
+            "{not_run} target(s) did not run: the fuzz build failed (see cargo's errors above); \
+             `cd fuzz && cargo +nightly build` reproduces it"
+        );
+    }
     Ok(())
+}
+
+/// How a target's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FuzzResult {
+    /// libFuzzer ran for the whole time.
+    NoCrash,
+    /// libFuzzer stopped on an input that crashed (saved under `fuzz/artifacts/`).
+    Crash,
+    /// libFuzzer never started: the build failed, which is not a finding about the code.
+    DidNotRun,
+}
+
+/// Tells a crash from a build that failed: libFuzzer prints its seed as it starts.
+fn result_of(success: bool, output: &str) -> FuzzResult {
+    match (success, output.contains("INFO: Seed:")) {
+        (true, _) => FuzzResult::NoCrash,
+        (false, true) => FuzzResult::Crash,
+        (false, false) => FuzzResult::DidNotRun,
+    }
 }
 
 /// libFuzzer's count of executions: `stat::number_of_executed_units: N`, or `Done N runs`.
@@ -146,6 +178,22 @@ fn ensure_cargo_fuzz() -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_build_is_not_a_crash() {
+        assert_eq!(result_of(true, "INFO: Seed: 1\n"), FuzzResult::NoCrash);
+        assert_eq!(
+            result_of(
+                false,
+                "INFO: Seed: 1\n==1== ERROR: libFuzzer: deadly signal"
+            ),
+            FuzzResult::Crash
+        );
+        assert_eq!(
+            result_of(false, "error[E0432]: unresolved import `maud`"),
+            FuzzResult::DidNotRun
+        );
+    }
 
     #[test]
     fn executions_are_read_from_libfuzzer_output() {
