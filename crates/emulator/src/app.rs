@@ -85,6 +85,8 @@ pub fn app(state: AppState) -> Router {
                 .put(rbac::routes::put_assignment)
                 .delete(rbac::routes::delete_assignment),
         )
+        // The explorer's pages (crate::explorer), each behind its own guard.
+        .merge(crate::explorer::routes(state.clone()))
         .fallback(cosmos)
         // Outermost last: the timeout covers everything, the size limits run before any handler.
         .layer(axum::middleware::from_fn(crate::limits::size_limits))

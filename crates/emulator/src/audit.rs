@@ -72,11 +72,27 @@ impl AuditFilter {
     }
 }
 
-/// The log: recent records in memory, and every record in a file when one is given.
-#[derive(Debug, Default)]
+/// How many records a slow live subscriber (the explorer's request log) may fall behind before it
+/// skips ahead: it is told how many it missed, and the page says so.
+pub const LIVE_BACKLOG: usize = 1024;
+
+/// The log: recent records in memory, every record in a file when one is given, and each record
+/// as it happens to whoever listens (the explorer's live request log).
+#[derive(Debug)]
 pub struct AuditLog {
     recent: Mutex<VecDeque<AuditRecord>>,
     file: Option<Mutex<File>>,
+    live: tokio::sync::broadcast::Sender<AuditRecord>,
+}
+
+impl Default for AuditLog {
+    fn default() -> Self {
+        Self {
+            recent: Mutex::default(),
+            file: None,
+            live: tokio::sync::broadcast::channel(LIVE_BACKLOG).0,
+        }
+    }
 }
 
 impl AuditLog {
@@ -84,8 +100,8 @@ impl AuditLog {
     pub fn to_file(path: &Path) -> std::io::Result<Self> {
         let file = File::options().create(true).append(true).open(path)?;
         Ok(Self {
-            recent: Mutex::default(),
             file: Some(Mutex::new(file)),
+            ..Self::default()
         })
     }
 
@@ -107,7 +123,14 @@ impl AuditLog {
         if recent.len() == MEMORY_RECORDS {
             recent.pop_front();
         }
-        recent.push_back(record);
+        recent.push_back(record.clone());
+        // Nobody listening is the common case, not an error.
+        let _ = self.live.send(record);
+    }
+
+    /// Every record from now on, as it is written.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<AuditRecord> {
+        self.live.subscribe()
     }
 
     /// The records in memory that pass `filter`, oldest first.

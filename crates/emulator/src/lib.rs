@@ -49,6 +49,7 @@ pub mod authorize;
 pub mod clock;
 pub mod encoding;
 pub mod error;
+pub mod explorer;
 pub mod handlers;
 pub mod identity;
 pub mod keys;

@@ -10,6 +10,7 @@ use anyhow::{Context as _, bail};
 use clap::builder::FalseyValueParser;
 use clap::{Parser, Subcommand, ValueEnum};
 use cosmolab_auth_signing::{MasterKey, WELL_KNOWN_EMULATOR_KEY, format_http_date};
+use cosmolab_emulator::explorer::ExplorerAccess;
 use cosmolab_emulator::{Emulator, KeyKind};
 
 /// A Cosmos DB-compatible emulator that enforces access control like the service.
@@ -251,6 +252,12 @@ struct ServeArgs {
     /// work (change it later with `PATCH /_cosmolab/account`).
     #[arg(long, env = "COSMOLAB_DISABLE_LOCAL_AUTH", value_parser = FalseyValueParser::new())]
     disable_local_auth: bool,
+    /// Who may open the explorer, the web pages at `/_explorer/` that browse the data and show
+    /// every request live: `loopback` (this machine only), `anywhere` (e.g. a container's
+    /// published port: the explorer acts as the account owner, so only where you trust the
+    /// network), or `off`.
+    #[arg(long, value_enum, default_value_t = ExplorerAccess::Loopback, env = "COSMOLAB_EXPLORER")]
+    explorer: ExplorerAccess,
     /// Enable `POST /_cosmolab/clock/advance`, which moves token time forward. For tests only.
     #[arg(long, env = "COSMOLAB_ENABLE_TIME_TRAVEL", value_parser = FalseyValueParser::new())]
     enable_time_travel: bool,
@@ -388,6 +395,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let emulator = builder
         .time_travel(args.enable_time_travel)
         .disable_local_auth(args.disable_local_auth)
+        .explorer(args.explorer)
         .start()
         .await?;
 
@@ -420,6 +428,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "listening on every interface: clients connect to this host's address on port {} \
              (in a container: the port it is published on, e.g. `docker run -p 8081:8081`)",
             emulator.address().port()
+        );
+    }
+    if args.explorer != ExplorerAccess::Off {
+        eprintln!(
+            "explorer: {}_explorer/ (data, users and permissions, roles, keys, and every request \
+             live)",
+            emulator.endpoint()
         );
     }
     // The one line scripts wait for; flushed at once so a pipe reader sees it.

@@ -117,6 +117,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Who may open the explorer at `/_explorer/` (default: nobody; the binary's default is
+    /// loopback).
+    pub fn explorer(mut self, access: crate::explorer::ExplorerAccess) -> Self {
+        self.settings.explorer = access;
+        self
+    }
+
     /// How long a request may take before it is answered 408, and (at most ten seconds) how long
     /// a client may take to send its headers before the connection is closed.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
@@ -180,7 +187,8 @@ impl EmulatorBuilder {
             .request_timeout
             .min(crate::limits::HEADER_READ_TIMEOUT);
         let state: AppState = Arc::new(state);
-        let router = app(state.clone()).into_make_service();
+        // The peer's address, for the explorer's loopback rule (`crate::explorer`).
+        let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let handle = axum_server::Handle::new();
 
         match certificate {

@@ -56,6 +56,8 @@ pub struct Settings {
     pub certificate_pem: Option<String>,
     /// How long a request may take before it is answered 408 (`crate::limits`).
     pub request_timeout: std::time::Duration,
+    /// Who may open the explorer at `/_explorer/` (`crate::explorer`).
+    pub explorer: crate::explorer::ExplorerAccess,
 }
 
 impl Default for Settings {
@@ -69,6 +71,8 @@ impl Default for Settings {
             tls: false,
             certificate_pem: None,
             request_timeout: crate::limits::DEFAULT_REQUEST_TIMEOUT,
+            // Off for the library (tests, labs' scenarios); the binary and `cargo lab` turn it on.
+            explorer: crate::explorer::ExplorerAccess::Off,
         }
     }
 }

@@ -10,6 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use anyhow::{Context as _, Result};
 use cosmolab_auth_signing::WELL_KNOWN_EMULATOR_KEY;
 use cosmolab_emulator::Emulator;
+use cosmolab_emulator::explorer::ExplorerAccess;
 
 use crate::output::Paint;
 
@@ -37,7 +38,9 @@ pub(crate) fn serve(options: &Options, paint: Paint) -> Result<()> {
 
     let runtime = tokio::runtime::Runtime::new().context("could not start the async runtime")?;
     runtime.block_on(async {
-        let mut builder = Emulator::builder().address(SocketAddr::new(options.bind, options.port));
+        let mut builder = Emulator::builder()
+            .address(SocketAddr::new(options.bind, options.port))
+            .explorer(ExplorerAccess::Loopback);
         if options.tls {
             builder = builder.tls(None);
         }
@@ -50,6 +53,80 @@ pub(crate) fn serve(options: &Options, paint: Paint) -> Result<()> {
         emulator.shutdown();
         Ok(())
     })
+}
+
+/// The emulator `cargo lab` keeps running beside watch mode, with its explorer: somewhere to try
+/// things by hand (an SDK, curl, a token minted in the explorer) and watch every decision live,
+/// while the checks run their own emulators. It stops with watch mode.
+pub(crate) struct Playground {
+    /// Its endpoint, `http://127.0.0.1:8081/` unless that port was taken.
+    pub(crate) endpoint: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Playground {
+    /// Starts it on port 8081, or on a free port if 8081 is taken (another emulator, often).
+    pub(crate) fn start() -> Result<Self> {
+        let (started, endpoint) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("cosmolab-playground".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Runtime::new() {
+                    Ok(runtime) => runtime,
+                    Err(error) => {
+                        let _ = started.send(Err(anyhow::Error::from(error)));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let start = |port| {
+                        Emulator::builder()
+                            .address(SocketAddr::from(([127, 0, 0, 1], port)))
+                            .explorer(ExplorerAccess::Loopback)
+                            .start()
+                    };
+                    let emulator = match start(8081).await {
+                        Ok(emulator) => emulator,
+                        Err(_) => match start(0).await {
+                            Ok(emulator) => emulator,
+                            Err(error) => {
+                                let _ = started.send(Err(error));
+                                return;
+                            }
+                        },
+                    };
+                    let _ = started.send(Ok(emulator.endpoint().to_owned()));
+                    let _ = stopped.await;
+                    emulator.shutdown();
+                });
+            })
+            .context("could not start the playground emulator's thread")?;
+        let endpoint = endpoint
+            .recv()
+            .context("the playground emulator's thread stopped")??;
+        Ok(Self {
+            endpoint,
+            stop: Some(stop),
+        })
+    }
+
+    /// The line watch mode shows about it.
+    pub(crate) fn notice(&self) -> String {
+        format!(
+            "explorer: {}_explorer/ — an emulator to try things by hand (well-known key) and watch \
+             every request live; the checks run their own",
+            self.endpoint
+        )
+    }
+}
+
+impl Drop for Playground {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }
 
 /// The page printed once the emulator accepts requests.
@@ -71,6 +148,10 @@ fn welcome(paint: Paint, emulator: &Emulator, options: &Options) -> String {
         keys.secondary_readonly_master_key,
     );
     debug_assert_eq!(keys.primary_master_key, WELL_KNOWN_EMULATOR_KEY);
+    page.push_str(&format!(
+        "  explorer                {endpoint}_explorer/   (browse the data; watch every request \
+         live, with the reason of each refusal)\n"
+    ));
     if let Some(file) = emulator.certificate_file() {
         page.push_str(&format!(
             "  certificate             {}   (self-signed; also at {endpoint}_explorer/emulator.pem)\n",
@@ -128,6 +209,13 @@ mod tests {
         assert!(page.contains(WELL_KNOWN_EMULATOR_KEY), "{page}");
         assert!(page.contains("CosmosClient(\"http://127.0.0.1:"), "{page}");
         assert!(!page.contains("connection_verify"), "{page}");
+        assert!(
+            page.contains(&format!(
+                "explorer                {}_explorer/",
+                emulator.endpoint()
+            )),
+            "{page}"
+        );
         assert!(!page.contains("network you trust"), "{page}");
     }
 }

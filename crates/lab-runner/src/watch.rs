@@ -127,6 +127,8 @@ pub(crate) fn run(session: &mut Session) -> Result<ExitCode> {
         confirming_reset: false,
         notice: None,
         quiet_until: None,
+        // The explorer's emulator is a convenience: if it cannot start, watch mode still works.
+        playground: crate::emulator::Playground::start().ok(),
     };
     watch.notice = watch
         .session
@@ -155,6 +157,8 @@ struct Watch<'a> {
     confirming_reset: bool,
     /// A line to show under the header on the next screen (after a reset, say).
     notice: Option<String>,
+    /// The emulator with the explorer, for trying things by hand; stopped when watch mode ends.
+    playground: Option<crate::emulator::Playground>,
     /// Saves before this instant are the runner's own (a reset restoring files), not the
     /// trainee's: they need no second check.
     quiet_until: Option<Instant>,
@@ -264,6 +268,9 @@ impl Watch<'_> {
             course.relative(&self.src()),
             course.catalog.labs.len(),
         ));
+        if let Some(playground) = &self.playground {
+            say(&format!("{}\n\n", playground.notice()));
+        }
         if let Some(notice) = self.notice.take() {
             say(&format!("{notice}\n\n"));
         }
