@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
+use crate::browser;
 use crate::image;
 use crate::labs;
 use crate::process::{self, cargo};
@@ -101,6 +102,11 @@ fn steps() -> Vec<Step> {
             purpose: "Microsoft's official Rust SDK works unmodified against the in-process \
                       emulator, binary encoding on and off",
             run: rust_sdk,
+        },
+        Step {
+            name: "explorer in a browser",
+            purpose: "the explorer works in a real headless chromium (WebDriver)",
+            run: explorer_in_a_browser,
         },
         Step {
             name: "python SDK",
@@ -282,6 +288,7 @@ fn tests() -> Result<StepResult> {
     let mut command = cargo(["nextest", "run", "--workspace", "--no-fail-fast"]);
     exclude_labs(&mut command)?;
     command.args(["--exclude", RUST_SDK_TESTS]);
+    command.args(["--exclude", EXPLORER_BROWSER_TESTS]);
     run_tests(command, "nextest", test_summary::parse_nextest_summary)
 }
 
@@ -293,6 +300,27 @@ const RUST_SDK_TESTS: &str = "cosmolab-sdk-rust-tests";
 fn rust_sdk() -> Result<StepResult> {
     ensure_nextest()?;
     let command = cargo(["nextest", "run", "-p", RUST_SDK_TESTS, "--no-fail-fast"]);
+    run_tests(command, "nextest", test_summary::parse_nextest_summary)
+}
+
+/// The package of the explorer's browser tests (`tests/explorer-browser`), a step of its own
+/// because it needs Chromium, which the step installs first.
+const EXPLORER_BROWSER_TESTS: &str = "cosmolab-explorer-browser-tests";
+
+/// The explorer driven in a real headless Chromium through chromedriver (WebDriver).
+///
+/// Chromium and chromedriver are installed first if they are missing (see [`browser`]); a machine
+/// where that is impossible fails the step with the command to run by hand, never skips it.
+fn explorer_in_a_browser() -> Result<StepResult> {
+    browser::ensure_chromium()?;
+    ensure_nextest()?;
+    let command = cargo([
+        "nextest",
+        "run",
+        "-p",
+        EXPLORER_BROWSER_TESTS,
+        "--no-fail-fast",
+    ]);
     run_tests(command, "nextest", test_summary::parse_nextest_summary)
 }
 

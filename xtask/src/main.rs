@@ -23,11 +23,13 @@
 //! | [`image`]            | `image`: the static binary, the build context, `docker build`  |
 //! | [`scenario`]         | building lab scenarios together and running each with a limit  |
 //! | [`python_sdk`]       | the Python SDK step: emulator build, Python, venv, pytest      |
+//! | [`browser`]          | the browser step's Chromium and chromedriver, from apt-get     |
 //! | [`test_summary`]     | reading test counts from nextest's, libtest's, pytest's lines  |
 //! | [`criterion`]        | reading criterion's `estimates.json` after `cargo bench`       |
 //! | [`process`]          | running `cargo …` from the workspace root, with clear errors   |
 
 mod bench;
+mod browser;
 mod ci;
 mod criterion;
 mod fuzz;
@@ -83,6 +85,8 @@ enum Task {
           doc tests   cargo test --workspace --doc (both without the labs and solutions)\n  \
           rust SDK    cargo nextest run -p cosmolab-sdk-rust-tests: Microsoft's azure_data_cosmos \
         against the in-process emulator, binary encoding on and off\n  \
+          explorer in a browser  cargo nextest run -p cosmolab-explorer-browser-tests: the \
+        explorer in a real headless Chromium, driven over WebDriver by chromedriver\n  \
           python SDK  python -m pytest tests/sdk/python -q -p no:cacheprovider, against the \
         emulator built by cargo build -p cosmolab-emulator\n  \
           python SDK on container  the same, with COSMOLAB_EMULATOR_IMAGE=cosmolab-emulator:dev\n  \
@@ -97,6 +101,9 @@ enum Task {
         The image and container steps need Docker Engine, running: without it they fail with the \
         command that fixes it. \
         If cargo-nextest is missing, it is installed with `cargo install cargo-nextest --locked`. \
+        If Chromium or chromedriver is missing, the browser step installs them with \
+        `apt-get install -y chromium chromium-driver` (through sudo unless run as root), or fails \
+        with that command where apt-get is not available. \
         The Python SDK step needs Python 3.9+ with its venv module (it fails, with the command to \
         install them, if they are missing); it keeps a virtual environment with the pinned \
         requirements of tests/sdk/python/requirements.txt in <target-dir>/python-venv and rebuilds it \

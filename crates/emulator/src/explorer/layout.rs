@@ -47,6 +47,9 @@ pub fn page(title: &str, section: Section, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · cosmolab explorer" }
                 link rel="stylesheet" href="/_explorer/assets/explorer.css";
+                // No icon: otherwise the browser asks for /favicon.ico, which the emulator answers
+                // as a Cosmos DB path (401), and the request log shows a refusal nobody made.
+                link rel="icon" href="data:,";
                 script src="/_explorer/assets/explorer.js" defer {}
             }
             body {
