@@ -5,6 +5,7 @@
 //! and left in binary (so a pass cannot come from a silent fallback to JSON); with it off, none.
 
 use azure_core::http::Etag;
+use azure_data_cosmos::clients::ContainerClient;
 use azure_data_cosmos::options::{ItemWriteOptions, Precondition};
 use azure_data_cosmos::{FeedScope, Query};
 use cosmolab_emulator::KeyKind;
@@ -84,6 +85,21 @@ fn order(id: &str, customer: &str, total: f64) -> Order {
             },
         ],
     }
+}
+
+/// A target whose container `shop/orders` (partitioned by customer) holds contoso's order `o-1`.
+async fn shop_with_one_order(
+    encoding: BodyEncoding,
+) -> anyhow::Result<(SdkTarget, ContainerClient, Order)> {
+    let target = SdkTarget::start(encoding).await?;
+    let orders = target
+        .create_container("shop", "orders", "/customer")
+        .await?;
+    let original = order("o-1", "contoso", 1.0);
+    orders
+        .create_item("contoso", "o-1", &original, None)
+        .await?;
+    Ok((target, orders, original))
 }
 
 /// With binary on, bodies went both ways in binary; with it off, none did.
@@ -222,14 +238,7 @@ async fn queries_in_one_partition_and_across(encoding: BodyEncoding) -> anyhow::
 }
 
 async fn etag_conflicts(encoding: BodyEncoding) -> anyhow::Result<()> {
-    let target = SdkTarget::start(encoding).await?;
-    let orders = target
-        .create_container("shop", "orders", "/customer")
-        .await?;
-    let original = order("o-1", "contoso", 1.0);
-    orders
-        .create_item("contoso", "o-1", &original, None)
-        .await?;
+    let (target, orders, original) = shop_with_one_order(encoding).await?;
 
     let again = orders
         .create_item("contoso", "o-1", &original, None)
@@ -274,13 +283,7 @@ async fn etag_conflicts(encoding: BodyEncoding) -> anyhow::Result<()> {
 }
 
 async fn wrong_key_is_refused(encoding: BodyEncoding) -> anyhow::Result<()> {
-    let target = SdkTarget::start(encoding).await?;
-    let orders = target
-        .create_container("shop", "orders", "/customer")
-        .await?;
-    orders
-        .create_item("contoso", "o-1", &order("o-1", "contoso", 1.0), None)
-        .await?;
+    let (target, _, _) = shop_with_one_order(encoding).await?;
 
     // A well-formed key that is not the account's.
     let stranger = target
@@ -314,14 +317,7 @@ async fn wrong_key_is_refused(encoding: BodyEncoding) -> anyhow::Result<()> {
 }
 
 async fn read_only_key_reads_but_cannot_write(encoding: BodyEncoding) -> anyhow::Result<()> {
-    let target = SdkTarget::start(encoding).await?;
-    let orders = target
-        .create_container("shop", "orders", "/customer")
-        .await?;
-    let original = order("o-1", "contoso", 1.0);
-    orders
-        .create_item("contoso", "o-1", &original, None)
-        .await?;
+    let (target, _, original) = shop_with_one_order(encoding).await?;
 
     let read_only_key = target
         .emulator
@@ -362,13 +358,7 @@ async fn read_only_key_reads_but_cannot_write(encoding: BodyEncoding) -> anyhow:
 /// Entra ID (seed 004): an application signs in to the emulator's identity provider and the SDK
 /// sends its token; role assignments decide, per container, what it may do.
 async fn entra_role_assignment_decides(encoding: BodyEncoding) -> anyhow::Result<()> {
-    let target = SdkTarget::start(encoding).await?;
-    let orders = target
-        .create_container("shop", "orders", "/customer")
-        .await?;
-    orders
-        .create_item("contoso", "o-1", &order("o-1", "contoso", 1.0), None)
-        .await?;
+    let (target, _, _) = shop_with_one_order(encoding).await?;
     target
         .client
         .database_client("shop")
