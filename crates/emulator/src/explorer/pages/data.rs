@@ -823,12 +823,7 @@ async fn item(
     Query(query): Query<ItemQuery>,
 ) -> Response {
     let cosmos = ExplorerClient::new(state);
-    let address = ItemAddress {
-        database,
-        container,
-        id,
-        partition_key: query.pk.as_deref().map(header_partition_key),
-    };
+    let address = ItemAddress::new((database, container, id), query.pk.as_deref());
     let notice = done_notice(query.done.as_deref());
     render_item(&cosmos, &address, notice, None).await
 }
@@ -842,6 +837,20 @@ struct ItemAddress {
 }
 
 impl ItemAddress {
+    /// The item of a page's path, with the partition key the page or form carried (`?pk=`,
+    /// `pk`), as the header sends it.
+    fn new(
+        (database, container, id): (String, String, String),
+        partition_key: Option<&str>,
+    ) -> Self {
+        Self {
+            database,
+            container,
+            id,
+            partition_key: partition_key.map(header_partition_key),
+        }
+    }
+
     fn path(&self) -> String {
         item_path(&self.database, &self.container, &self.id)
     }
@@ -929,12 +938,7 @@ async fn replace_item(
     Form(form): Form<ItemForm>,
 ) -> Response {
     let cosmos = ExplorerClient::new(state);
-    let address = ItemAddress {
-        database,
-        container,
-        id,
-        partition_key: Some(header_partition_key(&form.pk)),
-    };
+    let address = ItemAddress::new((database, container, id), Some(&form.pk));
     let item: Value = match serde_json::from_str(&form.json) {
         Ok(item) => item,
         Err(error) => {
@@ -981,12 +985,7 @@ async fn delete_item(
     Form(form): Form<ItemForm>,
 ) -> Response {
     let cosmos = ExplorerClient::new(state);
-    let address = ItemAddress {
-        database,
-        container,
-        id,
-        partition_key: Some(header_partition_key(&form.pk)),
-    };
+    let address = ItemAddress::new((database, container, id), Some(&form.pk));
     let answer = cosmos
         .send(Method::DELETE, &address.path(), &address.headers(), None)
         .await;
