@@ -284,24 +284,65 @@ async fn serve(
         })?;
     }
 
-    let context = Context {
-        state,
-        request: &request,
-        who: &who,
-        endpoint,
-        // For a rid-based path, the handler checks that the resource it finds is this one: a
-        // document id is unique only within its partition.
-        addressed_rid: by_rid
-            .then(|| request.address.segments().last().cloned())
-            .flatten(),
+    // For a rid-based path, the handler checks that the resource it finds is this one: a
+    // document id is unique only within its partition.
+    let addressed_rid = by_rid
+        .then(|| request.address.segments().last().cloned())
+        .flatten();
+    let (reply, request) = if runs_javascript(&request, &operation) {
+        // A script may run for seconds (up to its time limit): run the handler on a thread meant
+        // for blocking work, so that the async workers keep serving other requests meanwhile.
+        let state = state.clone();
+        let endpoint = endpoint.to_owned();
+        let operation = operation.clone();
+        tokio::task::spawn_blocking(move || {
+            let context = Context {
+                state: &state,
+                request: &request,
+                who: &who,
+                endpoint: &endpoint,
+                addressed_rid,
+            };
+            (handlers::dispatch(&context, &operation), request)
+        })
+        .await
+        .map_err(|_| {
+            CosmosError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "The script's worker stopped unexpectedly; nothing was written. See the \
+                 emulator's log.",
+            )
+        })?
+    } else {
+        let context = Context {
+            state,
+            request: &request,
+            who: &who,
+            endpoint,
+            addressed_rid,
+        };
+        (handlers::dispatch(&context, &operation), request)
     };
-    let reply = handlers::dispatch(&context, &operation)?;
     Ok(crate::encoding::negotiate(
         &state.wire,
         &request,
         &operation,
-        reply,
+        reply?,
     ))
+}
+
+/// Whether serving the request runs JavaScript (`crate::scripts`): executing a stored procedure,
+/// a document write that names triggers, a query that calls user-defined functions.
+fn runs_javascript(request: &CosmosRequest, operation: &Operation) -> bool {
+    use crate::operation::Action;
+    match (&operation.path, operation.action) {
+        (_, Action::Execute) => true,
+        (ResourcePath::Documents { .. }, Action::Query) => handlers::feed::calls_functions(request),
+        (ResourcePath::Documents { .. } | ResourcePath::Document { .. }, action) => {
+            action.is_write() && !crate::scripts::TriggerNames::from_request(request).is_empty()
+        }
+        _ => false,
+    }
 }
 
 /// The 403 for a resource token on a rid-based path it may not use, naming only what was sent.

@@ -19,7 +19,10 @@
 //!    and, for a permission inside a container, that container's properties and partition-key
 //!    ranges. Nothing else outside the scope: not the list of databases or containers, not users
 //!    or permissions, not another container.
-//! 2. *mode*: `Read` allows reads, feeds and queries only; `All` allows writes too.
+//!    A permission on a stored procedure, trigger or user-defined function covers that script;
+//!    a container permission covers the container's scripts too.
+//! 2. *mode*: `Read` allows reads, feeds and queries only; `All` allows writes too, and running a
+//!    stored procedure (seed 003: "executing a stored procedure needs `All`").
 //! 3. *partition*: a permission with a `resourcePartitionKey` requires every request inside its
 //!    scope to name that partition key — a read, a write or a query alike. A cross-partition query
 //!    or a feed read without a key is refused.
@@ -107,12 +110,13 @@ fn resource_token(
     }
 
     // 1. Scope: the target must be the granted resource or lie inside it. For a feed of documents
-    //    the target is the container (creating, listing or querying happens *in* it).
+    //    or scripts the target is the container (creating, listing or querying happens *in* it).
     let target = operation.path.link();
     let in_scope = match &operation.path {
-        ResourcePath::Documents { .. } | ResourcePath::Document { .. } => {
-            is_within(&target, granted)
-        }
+        ResourcePath::Documents { .. }
+        | ResourcePath::Document { .. }
+        | ResourcePath::Scripts { .. }
+        | ResourcePath::Script { .. } => is_within(&target, granted),
         // Metadata and user management are never reachable with a resource token.
         _ => false,
     };
@@ -128,8 +132,18 @@ fn resource_token(
     if operation.action.is_write() && claims.permission_mode == PermissionMode::Read {
         return refuse(format!(
             "the resource token of permission '{permission}' has mode Read, which allows reads and \
-             queries only; this request is a {}",
-            operation.action
+             queries only; this request is a{} {}{}",
+            if operation.action == Action::Execute {
+                "n"
+            } else {
+                ""
+            },
+            operation.action,
+            if operation.action == Action::Execute {
+                " of a stored procedure, which needs All (seed 003)"
+            } else {
+                ""
+            }
         ));
     }
 
@@ -177,6 +191,8 @@ fn describe_target(operation: &Operation) -> String {
         ResourcePath::Permissions { .. } => format!("the permissions of '{link}'"),
         ResourcePath::Permission { .. } => format!("the permission '{link}'"),
         ResourcePath::Documents { .. } => format!("the documents of '{link}'"),
+        ResourcePath::Scripts { kind, .. } => format!("the {}s of '{link}'", kind.noun()),
+        ResourcePath::Script { kind, .. } => format!("the {} '{link}'", kind.noun()),
         _ => format!("'{link}'"),
     }
 }

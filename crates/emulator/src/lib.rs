@@ -59,6 +59,7 @@ pub mod query;
 pub mod rbac;
 pub mod request;
 pub mod response;
+pub mod scripts;
 pub mod server;
 pub mod state;
 pub mod store;

@@ -12,6 +12,8 @@
 //! | `POST …/docs` + `x-ms-documentdb-is-upsert` | upsert |
 //! | `POST …/docs` | create |
 //! | `GET …/docs/{id}`, `PUT …`, `DELETE …` | read, replace, delete |
+//! | `GET`/`POST …/sprocs` (`triggers`, `udfs`), `GET`/`PUT`/`DELETE …/sprocs/{id}` | the same, on scripts |
+//! | `POST …/sprocs/{id}` | execute the stored procedure |
 
 use std::fmt;
 
@@ -67,6 +69,26 @@ pub enum ResourcePath {
         /// The container id.
         container: String,
     },
+    /// `/dbs/{database}/colls/{container}/sprocs` (or `triggers`, `udfs`)
+    Scripts {
+        /// The database id.
+        database: String,
+        /// The container id.
+        container: String,
+        /// Which kind of script.
+        kind: ScriptKind,
+    },
+    /// `/dbs/{database}/colls/{container}/sprocs/{id}` (or `triggers/{id}`, `udfs/{id}`)
+    Script {
+        /// The database id.
+        database: String,
+        /// The container id.
+        container: String,
+        /// Which kind of script.
+        kind: ScriptKind,
+        /// The script's id.
+        id: String,
+    },
     /// `/dbs/{database}/users`
     Users {
         /// The database id.
@@ -102,6 +124,29 @@ impl ResourcePath {
     pub fn from_segments(segments: &[String]) -> Result<Self> {
         let s: Vec<&str> = segments.iter().map(String::as_str).collect();
         let owned = |text: &str| text.to_owned();
+        // Scripts first: their kind is one of three segments, which a slice pattern cannot test.
+        if let ["dbs", db, "colls", c, kind, rest @ ..] = s.as_slice()
+            && let Some(kind) = ScriptKind::from_segment(kind)
+        {
+            match rest {
+                [] => {
+                    return Ok(Self::Scripts {
+                        database: owned(db),
+                        container: owned(c),
+                        kind,
+                    });
+                }
+                [id] => {
+                    return Ok(Self::Script {
+                        database: owned(db),
+                        container: owned(c),
+                        kind,
+                        id: owned(id),
+                    });
+                }
+                _ => {}
+            }
+        }
         Ok(match s.as_slice() {
             [] => Self::Account,
             ["dbs"] => Self::Databases,
@@ -154,8 +199,8 @@ impl ResourcePath {
                     StatusCode::NOT_FOUND,
                     format!(
                         "The cosmolab emulator does not serve this path (resource type '{}'). It \
-                         serves databases, containers, documents, partition-key ranges, users and \
-                         permissions.",
+                         serves databases, containers, documents, partition-key ranges, stored \
+                         procedures, triggers, user-defined functions, users and permissions.",
                         kind.map(String::as_str).unwrap_or_default()
                     ),
                 ));
@@ -171,6 +216,7 @@ impl ResourcePath {
                 | Self::Containers { .. }
                 | Self::Documents { .. }
                 | Self::PartitionKeyRanges { .. }
+                | Self::Scripts { .. }
                 | Self::Users { .. }
                 | Self::Permissions { .. }
         )
@@ -196,9 +242,20 @@ impl ResourcePath {
             | Self::PartitionKeyRanges {
                 database,
                 container,
+            }
+            | Self::Scripts {
+                database,
+                container,
+                ..
             } => {
                 format!("dbs/{database}/colls/{container}")
             }
+            Self::Script {
+                database,
+                container,
+                kind,
+                id,
+            } => format!("dbs/{database}/colls/{container}/{}/{id}", kind.segment()),
             Self::Document {
                 database,
                 container,
@@ -227,6 +284,47 @@ impl ResourcePath {
     }
 }
 
+/// The three kinds of server-side script a container keeps (`crate::scripts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScriptKind {
+    /// `sprocs`: stored procedures, run by a client.
+    StoredProcedure,
+    /// `triggers`: run before or after a document write that names them.
+    Trigger,
+    /// `udfs`: user-defined functions, called from queries.
+    UserDefinedFunction,
+}
+
+impl ScriptKind {
+    /// The kind a path segment names, if it names a script kind.
+    pub fn from_segment(segment: &str) -> Option<Self> {
+        match segment {
+            "sprocs" => Some(Self::StoredProcedure),
+            "triggers" => Some(Self::Trigger),
+            "udfs" => Some(Self::UserDefinedFunction),
+            _ => None,
+        }
+    }
+
+    /// The path segment (and resource type) of this kind: `sprocs`, `triggers` or `udfs`.
+    pub fn segment(self) -> &'static str {
+        match self {
+            Self::StoredProcedure => "sprocs",
+            Self::Trigger => "triggers",
+            Self::UserDefinedFunction => "udfs",
+        }
+    }
+
+    /// The kind in words, for messages: "stored procedure".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::StoredProcedure => "stored procedure",
+            Self::Trigger => "trigger",
+            Self::UserDefinedFunction => "user-defined function",
+        }
+    }
+}
+
 /// What the request does to its resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -244,14 +342,18 @@ pub enum Action {
     Replace,
     /// `DELETE` of one resource.
     Delete,
+    /// `POST` to one stored procedure: run it.
+    Execute,
 }
 
 impl Action {
     /// Whether the action changes data (read-only keys and `Read` permissions may not).
     pub fn is_write(self) -> bool {
+        // Running a stored procedure counts as a write whatever the script does: it *may* write,
+        // so it needs `All` (seed 003) and a read-write key.
         matches!(
             self,
-            Self::Create | Self::Upsert | Self::Replace | Self::Delete
+            Self::Create | Self::Upsert | Self::Replace | Self::Delete | Self::Execute
         )
     }
 }
@@ -267,6 +369,7 @@ impl Action {
             Self::Upsert => "Upsert",
             Self::Replace => "Replace",
             Self::Delete => "Delete",
+            Self::Execute => "ExecuteJavaScript",
         }
     }
 }
@@ -281,6 +384,7 @@ impl fmt::Display for Action {
             Self::Upsert => "upsert",
             Self::Replace => "replace",
             Self::Delete => "delete",
+            Self::Execute => "execute",
         })
     }
 }
@@ -313,6 +417,17 @@ impl Operation {
                 } else {
                     Action::Create
                 }
+            }
+            (&Method::POST, false)
+                if matches!(
+                    path,
+                    ResourcePath::Script {
+                        kind: ScriptKind::StoredProcedure,
+                        ..
+                    }
+                ) =>
+            {
+                Action::Execute
             }
             (&Method::PUT, false) => Action::Replace,
             (&Method::DELETE, false) => Action::Delete,

@@ -146,6 +146,16 @@ impl CosmosRequest {
 
     /// The body as a JSON object.
     pub fn json_object(&self) -> Result<Map<String, Value>> {
+        match self.json_value()? {
+            Value::Object(object) => Ok(object),
+            _ => Err(CosmosError::bad_request(
+                "The request body must be a JSON object.",
+            )),
+        }
+    }
+
+    /// The body as any JSON value (a stored procedure's arguments are an array).
+    pub fn json_value(&self) -> Result<Value> {
         if self.body.len() > MAX_DOCUMENT_BYTES {
             return Err(CosmosError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -154,25 +164,15 @@ impl CosmosRequest {
         }
         // The official Rust SDK sends item bodies in Cosmos binary encoding (`crate::encoding`).
         if cosmolab_binary_json::is_binary(&self.body) {
-            return match cosmolab_binary_json::decode(&self.body) {
-                Ok(Value::Object(object)) => Ok(object),
-                Ok(_) => Err(CosmosError::bad_request(
-                    "The request body must be a JSON object.",
-                )),
-                Err(error) => Err(CosmosError::bad_request(format!(
+            return cosmolab_binary_json::decode(&self.body).map_err(|error| {
+                CosmosError::bad_request(format!(
                     "The request body is not valid Cosmos binary JSON: {error}."
-                ))),
-            };
+                ))
+            });
         }
-        match serde_json::from_slice::<Value>(&self.body) {
-            Ok(Value::Object(object)) => Ok(object),
-            Ok(_) => Err(CosmosError::bad_request(
-                "The request body must be a JSON object.",
-            )),
-            Err(error) => Err(CosmosError::bad_request(format!(
-                "The request body is not valid JSON: {error}."
-            ))),
-        }
+        serde_json::from_slice::<Value>(&self.body).map_err(|error| {
+            CosmosError::bad_request(format!("The request body is not valid JSON: {error}."))
+        })
     }
 
     /// The body parsed as `T`, with a 400 that quotes serde's explanation.

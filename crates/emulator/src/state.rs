@@ -58,6 +58,8 @@ pub struct Settings {
     pub request_timeout: std::time::Duration,
     /// Who may open the explorer at `/_explorer/` (`crate::explorer`).
     pub explorer: crate::explorer::ExplorerAccess,
+    /// How long and how much memory a server-side script may use (`crate::scripts`).
+    pub script_limits: crate::scripts::ScriptLimits,
 }
 
 impl Default for Settings {
@@ -73,6 +75,7 @@ impl Default for Settings {
             request_timeout: crate::limits::DEFAULT_REQUEST_TIMEOUT,
             // Off for the library (tests, labs' scenarios); the binary and `cargo lab` turn it on.
             explorer: crate::explorer::ExplorerAccess::Off,
+            script_limits: crate::scripts::ScriptLimits::default(),
         }
     }
 }

@@ -70,6 +70,7 @@
 //! - [`permission`] — permissions, permission modes and resource tokens
 //! - [`partition_key`] — partition-key values and the header that carries them
 //! - [`partition_key_range`] — partition-key ranges (`/pkranges`)
+//! - [`script`] — stored procedures, triggers and user-defined functions
 //! - [`feed`] — the list envelope `{"_rid", "<Kind>": [...], "_count"}`
 //! - [`error_body`] — the error body `{"code", "message"}` and the status names
 //! - [`resource_id`] — validation of resource ids
@@ -92,6 +93,7 @@ pub mod partition_key_range;
 pub mod permission;
 pub mod rbac;
 pub mod resource_id;
+pub mod script;
 pub mod system;
 pub mod user;
 
@@ -116,5 +118,6 @@ pub use rbac::{
     built_in_data_contributor, built_in_data_reader, built_in_role_definitions, role_definition_id,
 };
 pub use resource_id::{MAX_ID_LENGTH, ResourceIdError, validate_resource_id};
+pub use script::{StoredProcedure, Trigger, TriggerOperation, TriggerType, UserDefinedFunction};
 pub use system::SystemProperties;
 pub use user::User;

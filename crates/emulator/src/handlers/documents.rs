@@ -10,7 +10,7 @@
 //! whole container is, across partitions).
 
 use axum::http::StatusCode;
-use cosmolab_model::{Document, PartitionKey};
+use cosmolab_model::{Document, PartitionKey, Trigger, TriggerOperation, UserDefinedFunction};
 use serde_json::{Map, Value};
 
 use super::{Context, feed};
@@ -18,6 +18,7 @@ use crate::error::{CosmosError, Result};
 use crate::operation::{Action, Operation, ResourcePath};
 use crate::request::headers;
 use crate::response::{self, Reply};
+use crate::scripts::TriggerNames;
 use crate::store::{StoredDocument, Upserted};
 
 /// Request units charged: a point read costs 1, a write about 5, a query a little more than a read.
@@ -74,6 +75,22 @@ pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
             .session(lsn, &container_link)
             .charge(charge)
     };
+
+    // A write that names triggers runs them and itself as one transaction (`crate::scripts`).
+    let triggers = TriggerNames::from_request(request);
+    if !triggers.is_empty() && operation.action.is_write() {
+        let defined = store.scripts::<Trigger>(database, container)?.to_vec();
+        drop(store);
+        let written = TriggeredWrite {
+            context,
+            action: operation.action,
+            place: (database, container),
+            document,
+            defined: &defined,
+            partition_of: &partition_of,
+        };
+        return written.run(&triggers, &container_link);
+    }
 
     match (document, operation.action) {
         (None, Action::Create) => {
@@ -156,19 +173,32 @@ pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
             let partition = request.partition_key()?;
             check_range_id(request)?;
             let rid = store.container(database, container)?.rid();
-            let documents: Vec<&Value> = store
-                .documents(database, container, partition.as_ref())?
-                .map(|stored| &stored.body)
-                .collect();
-            let (items, charge) = if operation.action == Action::Query {
-                (feed::run_query(request, documents)?, QUERY_CHARGE)
-            } else {
-                (documents.into_iter().cloned().collect(), READ_CHARGE)
+            let lsn = store.lsn();
+            let answer = |items: Vec<Value>, charge: f64| -> Result<Reply> {
+                let (page, continuation) = feed::page(request, items)?;
+                Ok(response::feed("Documents", &rid, page, continuation)
+                    .session(lsn, &container_link)
+                    .charge(charge))
             };
-            let (page, continuation) = feed::page(request, items)?;
-            Ok(response::feed("Documents", &rid, page, continuation)
-                .session(store.lsn(), &container_link)
-                .charge(charge))
+            let documents = store.documents(database, container, partition.as_ref())?;
+            if operation.action == Action::ReadFeed {
+                let items = documents.map(|stored| stored.body.clone()).collect();
+                return answer(items, READ_CHARGE);
+            }
+            if !feed::calls_functions(request) {
+                let items = feed::run_query(request, documents.map(|stored| &stored.body), None)?;
+                return answer(items, QUERY_CHARGE);
+            }
+            // User-defined functions are JavaScript, which may run for seconds: query a copy of
+            // the documents and let other requests have the store meanwhile.
+            let copies: Vec<Value> = documents.map(|stored| stored.body.clone()).collect();
+            let functions = store
+                .scripts::<UserDefinedFunction>(database, container)?
+                .to_vec();
+            drop(store);
+            let limits = context.state.settings.script_limits;
+            let items = feed::run_query(request, &copies, Some((&functions, limits)))?;
+            answer(items, QUERY_CHARGE)
         }
         _ => Err(CosmosError::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -177,6 +207,93 @@ pub fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
                 operation.action
             ),
         )),
+    }
+}
+
+/// A client's document write that names triggers.
+struct TriggeredWrite<'a> {
+    context: &'a Context<'a>,
+    action: Action,
+    place: (&'a str, &'a str),
+    document: Option<&'a String>,
+    defined: &'a [Trigger],
+    /// The request's partition key, checked against the body's (as for any write).
+    partition_of: &'a dyn Fn(&Map<String, Value>) -> Result<PartitionKey>,
+}
+
+impl TriggeredWrite<'_> {
+    /// Runs the pre-triggers, the write and the post-triggers in one transaction.
+    fn run(&self, names: &TriggerNames, container_link: &str) -> Result<Reply> {
+        let request = self.context.request;
+        let operation = match self.action {
+            Action::Create | Action::Upsert => TriggerOperation::Create,
+            Action::Replace => TriggerOperation::Replace,
+            _ => TriggerOperation::Delete,
+        };
+        let (pre, post) = names.resolve(self.defined, operation)?;
+        let partition = request.required_partition_key()?;
+        let body = match self.action {
+            Action::Delete | Action::Execute => None,
+            _ => Some(Value::Object(request.json_object()?)),
+        };
+        let if_match = request.if_match();
+        let (status, stored) = crate::scripts::run_triggered_write(
+            self.context.state,
+            self.place,
+            (&pre, &post),
+            &partition,
+            body,
+            self.context.now_seconds(),
+            |scope, body| {
+                // What the pre-triggers left is the body to write.
+                let body = || match body.clone() {
+                    Some(Value::Object(body)) => Ok(body),
+                    _ => Err(CosmosError::bad_request(
+                        "The request body must be a JSON object (after the pre-triggers ran).",
+                    )),
+                };
+                let (status, stored) = match (self.action, self.document) {
+                    (Action::Create | Action::Upsert, None) => {
+                        let body = body()?;
+                        (self.partition_of)(&body)?;
+                        let (stored, outcome) =
+                            scope.create(body, self.action == Action::Upsert, if_match)?;
+                        let status = match outcome {
+                            Upserted::Created => StatusCode::CREATED,
+                            Upserted::Replaced => StatusCode::OK,
+                        };
+                        (status, Some(stored))
+                    }
+                    (Action::Replace, Some(id)) => {
+                        let body = body()?;
+                        (self.partition_of)(&body)?;
+                        (StatusCode::OK, Some(scope.replace(id, body, if_match)?))
+                    }
+                    (Action::Delete, Some(id)) => {
+                        scope.delete(id, if_match)?;
+                        (StatusCode::NO_CONTENT, None)
+                    }
+                    _ => {
+                        return Err(CosmosError::new(
+                            StatusCode::METHOD_NOT_ALLOWED,
+                            format!("Triggers cannot run on a {} of this resource.", self.action),
+                        ));
+                    }
+                };
+                let written = stored.as_ref().map(|stored| stored.body.clone());
+                Ok(((status, stored), written))
+            },
+        )?;
+        let lsn = self.context.state.store().lsn();
+        Ok(match stored {
+            Some(stored) => Reply::json(status, &stored.body)
+                .etag(Some(stored.etag()))
+                .session(lsn, container_link)
+                .charge(WRITE_CHARGE),
+            None => Reply::empty(status)
+                .session(lsn, container_link)
+                .charge(WRITE_CHARGE),
+        })
     }
 }
 

@@ -16,6 +16,8 @@ use crate::operation::Action;
 use crate::query::{Parameters, Query};
 use crate::request::{CosmosRequest, DEFAULT_PAGE_SIZE, headers};
 use crate::response::{self, Reply};
+use crate::scripts::{ContainerFunctions, ScriptLimits};
+use cosmolab_model::UserDefinedFunction;
 
 /// Answers a feed read or a query over a feed's `items`, one page at a time:
 /// `{"_rid": parent_rid, key: [...], "_count"}`.
@@ -27,7 +29,7 @@ pub fn answer(
     items: Vec<Value>,
 ) -> Result<Reply> {
     let items = if action == Action::Query {
-        run_query(request, &items)?
+        run_query(request, &items, None)?
     } else {
         items
     };
@@ -43,10 +45,16 @@ struct QueryBody {
     parameters: Option<Value>,
 }
 
-/// Runs the query in the request's body over `items`.
+/// The user-defined functions a query over documents may call: the container's, and the limits
+/// their JavaScript runs under.
+pub type Functions<'f> = Option<(&'f [UserDefinedFunction], ScriptLimits)>;
+
+/// Runs the query in the request's body over `items`, with the container's user-defined
+/// functions for `udf.name(…)` if the feed has any (only documents do).
 pub fn run_query<'a>(
     request: &CosmosRequest,
     items: impl IntoIterator<Item = &'a Value>,
+    functions: Functions<'_>,
 ) -> Result<Vec<Value>> {
     if request.flag(headers::IS_QUERY_PLAN) {
         // Query plans exist for clients that assemble cross-partition results themselves. We
@@ -64,9 +72,32 @@ pub fn run_query<'a>(
         None => Ok(Parameters::new()),
     }
     .map_err(|error| CosmosError::bad_request(error.to_string()))?;
-    query
-        .execute(items, &parameters)
-        .map_err(|error| CosmosError::bad_request(error.to_string()))
+    let bad_query = |error: crate::query::QueryError| CosmosError::bad_request(error.to_string());
+    let called = query.user_defined_functions();
+    if called.is_empty() {
+        return query.execute(items, &parameters).map_err(bad_query);
+    }
+    // Each function the query calls must exist; they are compiled once for the whole query.
+    let (defined, limits) = functions.unwrap_or((&[], ScriptLimits::default()));
+    let compiled = ContainerFunctions::compile(&called, defined, limits)?;
+    let results = query
+        .execute_with_functions(items, &parameters, &compiled)
+        .map_err(bad_query)?;
+    match compiled.failure() {
+        Some(error) => Err(error),
+        None => Ok(results),
+    }
+}
+
+/// Whether the request is a query that calls user-defined functions — JavaScript, which the
+/// router runs off the async workers (`crate::app`). A body that is not a query says no; the
+/// handler reports what is wrong with it.
+pub fn calls_functions(request: &CosmosRequest) -> bool {
+    request
+        .json::<QueryBody>()
+        .ok()
+        .and_then(|body| Query::parse(&body.query).ok())
+        .is_some_and(|query| !query.user_defined_functions().is_empty())
 }
 
 /// Cuts one page out of `items`, starting where the request's continuation says.

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod feed;
 pub mod partition_key_ranges;
 pub mod permissions;
+pub mod scripts;
 pub mod users;
 
 use serde_json::Value;
@@ -58,7 +59,7 @@ fn written_database(context: &Context<'_>, operation: &Operation) -> Option<Stri
     use crate::operation::Action;
     if !matches!(
         operation.action,
-        Action::Create | Action::Upsert | Action::Replace | Action::Delete
+        Action::Create | Action::Upsert | Action::Replace | Action::Delete | Action::Execute
     ) {
         return None;
     }
@@ -77,6 +78,8 @@ fn written_database(context: &Context<'_>, operation: &Operation) -> Option<Stri
         | ResourcePath::Container { database, .. }
         | ResourcePath::Documents { database, .. }
         | ResourcePath::Document { database, .. }
+        | ResourcePath::Scripts { database, .. }
+        | ResourcePath::Script { database, .. }
         | ResourcePath::Users { database }
         | ResourcePath::User { database, .. }
         | ResourcePath::Permissions { database, .. }
@@ -97,6 +100,9 @@ fn handle(context: &Context<'_>, operation: &Operation) -> Result<Reply> {
             documents::handle(context, operation)
         }
         ResourcePath::PartitionKeyRanges { .. } => partition_key_ranges::read(context, operation),
+        ResourcePath::Scripts { .. } | ResourcePath::Script { .. } => {
+            scripts::handle(context, operation)
+        }
         ResourcePath::Users { .. } | ResourcePath::User { .. } => users::handle(context, operation),
         ResourcePath::Permissions { .. } | ResourcePath::Permission { .. } => {
             permissions::handle(context, operation)

@@ -14,7 +14,6 @@ use super::ast::{Expr, SelectQuery, Selection, Step};
 pub(crate) fn check(query: &SelectQuery) -> Result<(), QueryError> {
     select_star_needs_from(query)?;
     names_resolve(query)?;
-    no_user_defined_functions(query)?;
     aggregates_are_alone(query)?;
     sort_keys_are_paths(query)?;
     property_names_are_unique(query)
@@ -57,20 +56,6 @@ fn names_resolve(query: &SelectQuery) -> Result<(), QueryError> {
     Err(QueryError::invalid(format!(
         "identifier '{name}' could not be resolved: {why}{hint}"
     )))
-}
-
-/// `udf.name(…)` needs a stored user-defined function, which this emulator does not have yet.
-///
-/// This is the one place to change when user-defined functions arrive: look the name up in the
-/// container's functions instead of refusing every call.
-fn no_user_defined_functions(query: &SelectQuery) -> Result<(), QueryError> {
-    let is_udf = |expr: &Expr| matches!(expr, Expr::UserDefinedCall { .. });
-    match query.expressions().find_map(|expr| expr.find(&is_udf)) {
-        Some(Expr::UserDefinedCall { name, .. }) => {
-            Err(QueryError::UserDefinedFunction { name: name.clone() })
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Aggregates (COUNT, SUM…) appear only in the SELECT clause, not inside each other, and not next

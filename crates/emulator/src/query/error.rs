@@ -8,7 +8,7 @@
 //!
 //! 1. **the text is not a query**: [`QueryError::Syntax`];
 //! 2. **the query is well-formed but cannot run here**: [`QueryError::Unsupported`] and
-//!    [`QueryError::UserDefinedFunction`] (the service would run it, this emulator does not) or
+//!    [`QueryError::UserDefinedFunction`] (the container has no such function) or
 //!    [`QueryError::Invalid`] (the service would refuse it too);
 //! 3. **the request around the query is wrong**: [`QueryError::InvalidParameters`],
 //!    [`QueryError::MissingParameter`] and [`QueryError::InvalidCount`], found when the query is
@@ -49,13 +49,10 @@ pub enum QueryError {
         feature: String,
     },
 
-    /// The query calls a user-defined function (`udf.name(…)`).
-    ///
-    /// This is where user-defined functions will plug in: once the emulator stores them, calling
-    /// one that the container does not define will still be this error.
+    /// The query calls a user-defined function (`udf.name(…)`) that the container does not have.
     #[error(
-        "user-defined functions are not supported yet: the query calls udf.{name}, \
-         and the cosmolab emulator cannot run JavaScript"
+        "The query calls udf.{name}, but the container has no user-defined function '{name}'. \
+         Create it first (POST …/udfs with {{\"id\": \"{name}\", \"body\": \"function (…) {{ … }}\"}})."
     )]
     UserDefinedFunction {
         /// The function's name, without the `udf.` prefix.

@@ -20,10 +20,10 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use super::Parameters;
 use super::ast::{BinaryOp, Expr, Step, UnaryOp};
 use super::like::like;
 use super::value::{self, Datum, as_bool, as_number, as_str, boolean, compare, equals};
+use super::{Parameters, UserDefinedFunctions};
 
 /// What an expression can see while it is evaluated.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +34,22 @@ pub(crate) struct Scope<'a> {
     pub(crate) parameters: &'a Parameters,
     /// For an aggregate query, every matching document: what `COUNT(…)` and `SUM(…)` run over.
     pub(crate) group: Option<&'a [&'a Value]>,
+    /// The container's user-defined functions, for `udf.name(…)`.
+    pub(crate) functions: Functions<'a>,
+}
+
+/// The user-defined functions a query may call, if the caller provided any.
+#[derive(Clone, Copy)]
+pub(crate) struct Functions<'a>(pub(crate) Option<&'a dyn UserDefinedFunctions>);
+
+impl std::fmt::Debug for Functions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Functions(some)"
+        } else {
+            "Functions(none)"
+        })
+    }
 }
 
 impl<'a> Scope<'a> {
@@ -103,9 +119,17 @@ pub(crate) fn evaluate<'a>(expr: &'a Expr, scope: Scope<'a>) -> Datum<'a> {
                 .map(|document| evaluate(arg, scope.with_document(document)));
             function.compute(values)
         }
-        // Refused by `check.rs` until the emulator stores user-defined functions. Running one
-        // will happen here: evaluate the arguments, then call the stored function.
-        Expr::UserDefinedCall { .. } => None,
+        // A user-defined function gets its arguments as JSON (undefined as null, since JSON has
+        // no undefined) and answers a value or undefined. Without functions (a query on a feed
+        // that has none) the call is undefined; callers check the names exist beforehand.
+        Expr::UserDefinedCall { name, args } => {
+            let functions = scope.functions.0?;
+            let args: Vec<Value> = args
+                .iter()
+                .map(|arg| evaluate(arg, scope).map_or(Value::Null, Cow::into_owned))
+                .collect();
+            functions.call(name, &args).map(Cow::Owned)
+        }
     }
 }
 

@@ -16,9 +16,9 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::ast::{Count, OffsetLimit, SelectQuery, Selection, SortKey};
-use super::eval::{Scope, evaluate, is_true};
+use super::eval::{Functions, Scope, evaluate, is_true};
 use super::value::{canonical_text, sort_order};
-use super::{Parameters, QueryError};
+use super::{Parameters, QueryError, UserDefinedFunctions};
 
 /// The document a query without FROM (`SELECT 1 + 1`) is evaluated against, once. The checks
 /// make sure such a query never refers to it.
@@ -29,7 +29,9 @@ pub(crate) fn execute<'d>(
     query: &SelectQuery,
     documents: impl IntoIterator<Item = &'d Value>,
     parameters: &Parameters,
+    functions: Option<&dyn UserDefinedFunctions>,
 ) -> Result<Vec<Value>, QueryError> {
+    let functions = Functions(functions);
     // Before touching any document: everything the request had to provide is there.
     every_parameter_is_defined(query, parameters)?;
     let top = resolve_optional(query.top.as_ref(), "TOP", parameters)?;
@@ -44,6 +46,7 @@ pub(crate) fn execute<'d>(
         document,
         parameters,
         group: None,
+        functions,
     };
 
     // FROM: the documents, or a single evaluation for a query without FROM.
@@ -62,7 +65,7 @@ pub(crate) fn execute<'d>(
     };
 
     // ORDER BY.
-    sort(&mut matching, &query.order_by, parameters);
+    sort(&mut matching, &query.order_by, parameters, functions);
 
     // SELECT: one result per document, or a single result made of aggregates.
     let mut results: Vec<Value> = if query.is_aggregate() {
@@ -70,6 +73,7 @@ pub(crate) fn execute<'d>(
             document: &NO_DOCUMENT,
             parameters,
             group: Some(&matching),
+            functions,
         };
         project(&query.selection, group).into_iter().collect()
     } else {
@@ -120,7 +124,12 @@ fn project(selection: &Selection, scope: Scope<'_>) -> Option<Value> {
 /// A document without the sorted property has an undefined key, which sorts first in ascending
 /// order (and last in descending order): the document stays in the results, as it does in the
 /// service. The sort is stable, so documents with equal keys keep their stored order.
-fn sort(documents: &mut Vec<&Value>, keys: &[SortKey], parameters: &Parameters) {
+fn sort(
+    documents: &mut Vec<&Value>,
+    keys: &[SortKey],
+    parameters: &Parameters,
+    functions: Functions<'_>,
+) {
     if keys.is_empty() {
         return;
     }
@@ -131,6 +140,7 @@ fn sort(documents: &mut Vec<&Value>, keys: &[SortKey], parameters: &Parameters) 
                 document,
                 parameters,
                 group: None,
+                functions,
             };
             let values: Vec<_> = keys.iter().map(|key| evaluate(&key.expr, scope)).collect();
             (values, document)

@@ -39,8 +39,11 @@
 //!   `ARRAY_CONTAINS`…), and the aggregates `COUNT`, `SUM`, `AVG`, `MIN`, `MAX`;
 //! - `ORDER BY` on one or more properties, `ASC` or `DESC`; `OFFSET n LIMIT m`.
 //!
-//! `GROUP BY`, `JOIN`, `FROM … IN`, subqueries (`EXISTS`, `ARRAY(SELECT …)`), the bitwise
-//! operators and user-defined functions (`udf.name(…)`) are refused with an error naming them.
+//! - user-defined functions, `udf.tax(c.price)`: the container's JavaScript functions
+//!   (`crate::scripts`), passed in by the caller as [`UserDefinedFunctions`].
+//!
+//! `GROUP BY`, `JOIN`, `FROM … IN`, subqueries (`EXISTS`, `ARRAY(SELECT …)`) and the bitwise
+//! operators are refused with an error naming them.
 //!
 //! ## Semantics worth knowing
 //!
@@ -117,8 +120,8 @@ impl Query {
     /// Parses and checks a query's text.
     ///
     /// Fails with [`QueryError::Syntax`] if the text is not a query, [`QueryError::Unsupported`]
-    /// or [`QueryError::UserDefinedFunction`] if it uses something this emulator does not
-    /// implement, and [`QueryError::Invalid`] if the service would refuse it too.
+    /// if it uses something this emulator does not implement, and [`QueryError::Invalid`] if the
+    /// service would refuse it too.
     pub fn parse(text: &str) -> Result<Self, QueryError> {
         let tokens = lexer::tokenize(text)?;
         let select = parser::parse(text, &tokens)?;
@@ -137,6 +140,40 @@ impl Query {
         documents: impl IntoIterator<Item = &'d Value>,
         parameters: &Parameters,
     ) -> Result<Vec<Value>, QueryError> {
-        execute::execute(&self.select, documents, parameters)
+        execute::execute(&self.select, documents, parameters, None)
     }
+
+    /// The names of the user-defined functions the query calls (`udf.tax` → `tax`), each once.
+    pub fn user_defined_functions(&self) -> std::collections::BTreeSet<String> {
+        let mut names = std::collections::BTreeSet::new();
+        for expr in self.select.expressions() {
+            expr.walk(&mut |expr| {
+                if let ast::Expr::UserDefinedCall { name, .. } = expr {
+                    names.insert(name.clone());
+                }
+            });
+        }
+        names
+    }
+
+    /// Like [`execute`](Self::execute), with the user-defined functions `udf.name(…)` calls.
+    /// The caller checks first that every name in [`user_defined_functions`](Self::user_defined_functions)
+    /// exists; a function's failure is the caller's to keep and report (evaluation itself never
+    /// fails, see `eval.rs`).
+    pub fn execute_with_functions<'d>(
+        &self,
+        documents: impl IntoIterator<Item = &'d Value>,
+        parameters: &Parameters,
+        functions: &dyn UserDefinedFunctions,
+    ) -> Result<Vec<Value>, QueryError> {
+        execute::execute(&self.select, documents, parameters, Some(functions))
+    }
+}
+
+/// The user-defined functions of a container, as a query calls them.
+pub trait UserDefinedFunctions {
+    /// Calls `udf.<name>(args…)`: a value, or `None` for undefined. Failures (a throw, a time
+    /// limit) are kept by the implementation, which answers `None` and reports them after the
+    /// query.
+    fn call(&self, name: &str, args: &[Value]) -> Option<Value>;
 }

@@ -13,7 +13,8 @@
 //! | replace an item | `sqlDatabases/containers/items/replace` | the container |
 //! | delete an item | `sqlDatabases/containers/items/delete` | the container |
 //! | query items | `sqlDatabases/containers/executeQuery` | the container |
-//! | create, replace or delete a database or container; anything about users and permissions | not allowed in the data plane with an Entra token | — |
+//! | run a stored procedure (`POST …/sprocs/<id>`) | `sqlDatabases/containers/executeStoredProcedure` | the container |
+//! | create, replace or delete a database or container; anything about users and permissions; creating, reading, replacing or deleting scripts | not allowed in the data plane with an Entra token | — |
 //!
 //! A request is allowed when one of the principal's role assignments ([`roles`]) has a scope
 //! containing the request's and a role allowing its data action; otherwise the service's 403,
@@ -88,7 +89,7 @@ pub fn requirement(operation: &Operation) -> Requirement {
             Upsert => on_container(DataAction::UpsertItem, database, container),
             Query => on_container(DataAction::ExecuteQuery, database, container),
             ReadFeed | Read => on_container(DataAction::ReadItem, database, container),
-            Replace | Delete => Requirement::NotInDataPlane,
+            Replace | Delete | Execute => Requirement::NotInDataPlane,
         },
         (
             P::Document {
@@ -103,7 +104,20 @@ pub fn requirement(operation: &Operation) -> Requirement {
             Delete => on_container(DataAction::DeleteItem, database, container),
             Create => on_container(DataAction::CreateItem, database, container),
             Upsert => on_container(DataAction::UpsertItem, database, container),
+            Execute => Requirement::NotInDataPlane,
         },
+        // Running a stored procedure is a data action; managing scripts (and, the service says,
+        // reading them) is not in the data plane: scripts are deployed with a key or through
+        // Resource Manager.
+        (
+            P::Script {
+                database,
+                container,
+                kind: crate::operation::ScriptKind::StoredProcedure,
+                ..
+            },
+            Execute,
+        ) => on_container(DataAction::ExecuteStoredProcedure, database, container),
         // Creating, replacing or deleting databases and containers, and every operation on users
         // and permissions.
         _ => Requirement::NotInDataPlane,

@@ -12,10 +12,10 @@
 //! (built from the rids, as the service builds it), `_etag` (a new quoted GUID per write) and `_ts`
 //! (the emulator clock's seconds).
 
+pub mod documents;
 pub mod persist;
 pub mod rid;
-
-use std::collections::{BTreeMap, HashMap};
+pub mod scripts;
 
 use cosmolab_model::{
     Container, Database, PartitionKey, Permission, SystemProperties, User, validate_resource_id,
@@ -25,6 +25,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{CosmosError, Result};
 use rid::Rid;
+
+pub use documents::{Documents, Location, Snapshot, StoredDocument};
 
 /// All databases of the account.
 #[derive(Debug, Default)]
@@ -52,6 +54,10 @@ pub struct ContainerEntry {
     pub resource: Container,
     rid: Rid,
     documents: Documents,
+    /// Stored procedures, triggers and user-defined functions. Absent in data directories written
+    /// before scripts existed, hence the default.
+    #[serde(default)]
+    scripts: scripts::Scripts,
 }
 
 /// A user and their permissions.
@@ -62,59 +68,6 @@ pub struct UserEntry {
     rid: Rid,
     permissions: Vec<Permission>,
     next_permission: u64,
-}
-
-/// A container's documents: in creation order, and indexed by (partition key, id), which is what
-/// makes a document unique — the same id may exist once in every logical partition.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-#[serde(into = "SavedDocuments", from = "SavedDocuments")]
-struct Documents {
-    by_sequence: BTreeMap<u64, StoredDocument>,
-    index: HashMap<(PartitionKey, String), u64>,
-    next_sequence: u64,
-}
-
-/// Documents as saved: in sequence order; the index is rebuilt when they are read back.
-#[derive(Clone, Serialize, Deserialize)]
-struct SavedDocuments {
-    documents: Vec<(u64, StoredDocument)>,
-    next_sequence: u64,
-}
-
-impl From<Documents> for SavedDocuments {
-    fn from(documents: Documents) -> Self {
-        Self {
-            documents: documents.by_sequence.into_iter().collect(),
-            next_sequence: documents.next_sequence,
-        }
-    }
-}
-
-impl From<SavedDocuments> for Documents {
-    fn from(saved: SavedDocuments) -> Self {
-        let index = saved
-            .documents
-            .iter()
-            .filter_map(|(sequence, stored)| {
-                let id = stored.body.get("id")?.as_str()?.to_owned();
-                Some(((stored.partition_key.clone(), id), *sequence))
-            })
-            .collect();
-        Self {
-            by_sequence: saved.documents.into_iter().collect(),
-            index,
-            next_sequence: saved.next_sequence,
-        }
-    }
-}
-
-/// One document: its full JSON (system properties included) and its partition key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredDocument {
-    /// The document as clients read it.
-    pub body: Value,
-    /// The logical partition it lives in.
-    pub partition_key: PartitionKey,
 }
 
 impl DatabaseEntry {
@@ -129,19 +82,57 @@ impl ContainerEntry {
     pub fn rid(&self) -> String {
         self.rid.to_text()
     }
+
+    /// The container's `_self` link, `dbs/<rid>/colls/<rid>/`.
+    pub fn self_link(&self) -> String {
+        self.resource.system.self_link.clone().unwrap_or_default()
+    }
+
+    fn create_document(
+        &mut self,
+        partition: PartitionKey,
+        body: Map<String, Value>,
+        ts: u64,
+    ) -> Result<StoredDocument> {
+        let location = self.location();
+        self.documents.create(&location, partition, body, ts)
+    }
+
+    fn upsert_document(
+        &mut self,
+        partition: PartitionKey,
+        body: Map<String, Value>,
+        if_match: IfMatch<'_>,
+        ts: u64,
+    ) -> Result<(StoredDocument, Upserted)> {
+        let location = self.location();
+        self.documents
+            .upsert(&location, partition, body, if_match, ts)
+    }
+
+    fn replace_document(
+        &mut self,
+        partition: PartitionKey,
+        id: &str,
+        body: Map<String, Value>,
+        if_match: IfMatch<'_>,
+        ts: u64,
+    ) -> Result<StoredDocument> {
+        let location = self.location();
+        self.documents
+            .replace(&location, partition, id, body, if_match, ts)
+    }
+
+    /// Where its documents live, for building their `_rid` and `_self`.
+    fn location(&self) -> documents::Location {
+        documents::Location::new(self.rid.clone(), self.self_link())
+    }
 }
 
 impl UserEntry {
     /// The user's `_rid` as text (the `_rid` of its feed of permissions).
     pub fn rid(&self) -> String {
         self.rid.to_text()
-    }
-}
-
-impl StoredDocument {
-    /// The document's `_etag`.
-    pub fn etag(&self) -> &str {
-        self.body["_etag"].as_str().unwrap_or_default()
     }
 }
 
@@ -363,6 +354,7 @@ impl Store {
                 resource: resource.clone(),
                 rid,
                 documents: Documents::default(),
+                scripts: scripts::Scripts::default(),
             });
         self.bump_lsn();
         Ok(resource)
@@ -418,6 +410,9 @@ impl Store {
     }
 
     // ── documents ────────────────────────────────────────────────────────────────────────────
+    //
+    // The work is done by `Documents` (documents.rs), which a stored procedure also uses on its
+    // private copy; these methods find the container and count the write.
 
     /// The documents of a container, in creation order; only one logical partition's if given.
     pub fn documents<'a>(
@@ -426,12 +421,10 @@ impl Store {
         container: &str,
         partition: Option<&'a PartitionKey>,
     ) -> Result<impl Iterator<Item = &'a StoredDocument>> {
-        let entry = self.container(database, container)?;
-        Ok(entry
+        Ok(self
+            .container(database, container)?
             .documents
-            .by_sequence
-            .values()
-            .filter(move |document| partition.is_none_or(|key| &document.partition_key == key)))
+            .in_order(partition))
     }
 
     /// One document, by partition key and id.
@@ -442,11 +435,9 @@ impl Store {
         partition: &PartitionKey,
         id: &str,
     ) -> Result<&StoredDocument> {
-        let documents = &self.container(database, container)?.documents;
-        documents
-            .index
-            .get(&(partition.clone(), id.to_owned()))
-            .and_then(|sequence| documents.by_sequence.get(sequence))
+        self.container(database, container)?
+            .documents
+            .get(partition, id)
             .ok_or_else(CosmosError::not_found)
     }
 
@@ -459,11 +450,10 @@ impl Store {
         body: Map<String, Value>,
         ts: u64,
     ) -> Result<StoredDocument> {
-        let id = document_id(&body)?;
-        if self.document(database, container, &partition, &id).is_ok() {
-            return Err(CosmosError::conflict());
-        }
-        let stored = self.write_document(database, container, partition, id, body, ts)?;
+        let stored = self
+            .container_mut(database, container)?
+            .create_document(partition, body, ts)?;
+        self.bump_lsn();
         Ok(stored)
     }
 
@@ -477,23 +467,11 @@ impl Store {
         if_match: IfMatch<'_>,
         ts: u64,
     ) -> Result<(StoredDocument, Upserted)> {
-        let id = document_id(&body)?;
-        let existing = self.document(database, container, &partition, &id).ok();
-        match existing {
-            Some(current) => {
-                check_if_match(if_match, Some(current.etag()))?;
-                let stored = self.write_document(database, container, partition, id, body, ts)?;
-                Ok((stored, Upserted::Replaced))
-            }
-            None => {
-                // `If-Match` on a document that does not exist cannot match.
-                if if_match.is_some_and(|etag| etag != "*") {
-                    return Err(CosmosError::precondition_failed());
-                }
-                let stored = self.write_document(database, container, partition, id, body, ts)?;
-                Ok((stored, Upserted::Created))
-            }
-        }
+        let outcome = self
+            .container_mut(database, container)?
+            .upsert_document(partition, body, if_match, ts)?;
+        self.bump_lsn();
+        Ok(outcome)
     }
 
     /// Replaces an existing document (404 if missing, 412 if `If-Match` is stale).
@@ -511,16 +489,11 @@ impl Store {
         if_match: IfMatch<'_>,
         ts: u64,
     ) -> Result<StoredDocument> {
-        let body_id = document_id(&body)?;
-        if body_id != id {
-            return Err(CosmosError::bad_request(format!(
-                "The id in the body ('{body_id}') differs from the id in the path ('{id}'); a \
-                 replace cannot change a document's id."
-            )));
-        }
-        let current = self.document(database, container, &partition, id)?;
-        check_if_match(if_match, Some(current.etag()))?;
-        self.write_document(database, container, partition, body_id, body, ts)
+        let stored = self
+            .container_mut(database, container)?
+            .replace_document(partition, id, body, if_match, ts)?;
+        self.bump_lsn();
+        Ok(stored)
     }
 
     /// Deletes a document (404 if missing, 412 if `If-Match` is stale).
@@ -532,57 +505,39 @@ impl Store {
         id: &str,
         if_match: IfMatch<'_>,
     ) -> Result<()> {
-        let current = self.document(database, container, partition, id)?;
-        check_if_match(if_match, Some(current.etag()))?;
-        let documents = &mut self.container_mut(database, container)?.documents;
-        if let Some(sequence) = documents.index.remove(&(partition.clone(), id.to_owned())) {
-            documents.by_sequence.remove(&sequence);
-        }
+        self.container_mut(database, container)?
+            .documents
+            .delete(partition, id, if_match)?;
         self.bump_lsn();
         Ok(())
     }
 
-    /// Stores a document (new or replacing the same key), setting its system properties.
-    fn write_document(
+    /// A private copy of a container's documents, for a stored procedure or a triggered write to
+    /// work on without holding the store's lock (see [`documents::Snapshot`]).
+    pub fn snapshot_documents(&self, database: &str, container: &str) -> Result<Snapshot> {
+        let entry = self.container(database, container)?;
+        Ok(Snapshot::new(entry.documents.clone(), entry.location()))
+    }
+
+    /// Puts a snapshot's documents in place of the container's — all its writes at once — if no
+    /// other write reached the container since the snapshot was taken. `false` (and nothing
+    /// changed) if one did: the caller runs the script again on a fresh snapshot.
+    pub fn commit_documents(
         &mut self,
         database: &str,
         container: &str,
-        partition: PartitionKey,
-        id: String,
-        mut body: Map<String, Value>,
-        ts: u64,
-    ) -> Result<StoredDocument> {
-        let database_rid = self.database(database)?.rid.clone();
+        snapshot: Snapshot,
+    ) -> Result<bool> {
         let entry = self.container_mut(database, container)?;
-        let documents = &mut entry.documents;
-        let key = (partition.clone(), id);
-        let sequence = match documents.index.get(&key) {
-            Some(sequence) => *sequence,
-            None => {
-                documents.next_sequence += 1;
-                documents.next_sequence
-            }
+        let writes = snapshot.writes();
+        let Some(documents) = snapshot.into_documents_if_based_on(&entry.documents) else {
+            return Ok(false);
         };
-        let rid = Rid::new_leaf(&entry.rid, sequence);
-        let self_link = format!(
-            "dbs/{}/colls/{}/docs/{}/",
-            database_rid.to_text(),
-            entry.rid.to_text(),
-            rid.to_text()
-        );
-        body.insert("_rid".into(), Value::String(rid.to_text()));
-        body.insert("_self".into(), Value::String(self_link));
-        body.insert("_etag".into(), Value::String(new_etag()));
-        body.insert("_attachments".into(), Value::String("attachments/".into()));
-        body.insert("_ts".into(), Value::from(ts));
-        let stored = StoredDocument {
-            body: Value::Object(body),
-            partition_key: partition,
-        };
-        documents.index.insert(key, sequence);
-        documents.by_sequence.insert(sequence, stored.clone());
-        self.bump_lsn();
-        Ok(stored)
+        entry.documents = documents;
+        for _ in 0..writes {
+            self.bump_lsn();
+        }
+        Ok(true)
     }
 
     // ── users ────────────────────────────────────────────────────────────────────────────────
@@ -816,14 +771,12 @@ impl Store {
                     user = Some(found);
                     found.resource.id.clone()
                 }
-                ("docs", _, Some(coll), _) => coll
-                    .documents
-                    .by_sequence
-                    .values()
-                    .find(|d| d.body["_rid"].as_str() == Some(rid.as_str()))?
-                    .body["id"]
-                    .as_str()?
-                    .to_owned(),
+                ("docs", _, Some(coll), _) => {
+                    coll.documents.by_rid(rid)?.body["id"].as_str()?.to_owned()
+                }
+                (kind @ ("sprocs" | "triggers" | "udfs"), _, Some(coll), _) => coll
+                    .scripts
+                    .id_for_rid(crate::operation::ScriptKind::from_segment(kind)?, rid)?,
                 ("permissions", _, _, Some(owner)) => owner
                     .permissions
                     .iter()
@@ -831,8 +784,12 @@ impl Store {
                     .id
                     .clone(),
                 // A kind in the wrong place (`users/<rid>/colls/…`) names nothing.
-                ("dbs" | "colls" | "users" | "docs" | "permissions", ..) => return None,
-                // Other kinds (pkranges, sprocs, …) are addressed by their own ids either way.
+                (
+                    "dbs" | "colls" | "users" | "docs" | "permissions" | "sprocs" | "triggers"
+                    | "udfs",
+                    ..,
+                ) => return None,
+                // Other kinds (pkranges, …) are addressed by their own ids either way.
                 _ => rid.clone(),
             };
             names.push(name);

@@ -48,6 +48,13 @@ impl Rid {
         Self(bytes)
     }
 
+    /// Sets the upper four bits of the last byte: where a script's rid says its kind.
+    pub fn tag_last_byte(&mut self, tag: u8) {
+        if let Some(last) = self.0.last_mut() {
+            *last = (*last & 0x0F) | (tag & 0xF0);
+        }
+    }
+
     /// A 4-byte child segment after `parent`, its first byte's high bit set to `high_bit`.
     fn child_of(parent: &Rid, high_bit: u8) -> Self {
         let mut own = [0u8; 4];

@@ -126,21 +126,37 @@ fn unsupported_features_name_themselves() {
     }
 }
 
-/// User-defined functions are refused, naming the function, until the emulator can run them.
+/// A query calling user-defined functions parses; it names the functions it needs, so that the
+/// caller can look them up, and runs them through the functions it is given.
 #[test]
-fn user_defined_functions_are_not_supported_yet() {
-    let error = parse_error("SELECT VALUE udf.tax(c.price) FROM c");
+fn user_defined_functions_are_named_and_called() {
+    use crate::query::{Parameters, Query, UserDefinedFunctions};
+    use serde_json::{Value, json};
+
+    struct Doubling;
+    impl UserDefinedFunctions for Doubling {
+        fn call(&self, name: &str, args: &[Value]) -> Option<Value> {
+            assert_eq!(name, "double");
+            args[0].as_i64().map(|n| json!(n * 2))
+        }
+    }
+    let query =
+        Query::parse("SELECT VALUE udf.double(c.price) FROM c WHERE udf.double(c.price) > 3")
+            .unwrap();
     assert_eq!(
-        error,
-        QueryError::UserDefinedFunction { name: "tax".into() }
+        query
+            .user_defined_functions()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        ["double"]
     );
-    assert!(
-        error
-            .to_string()
-            .starts_with("user-defined functions are not supported yet"),
-        "{error}"
-    );
-    assert!(error.to_string().contains("udf.tax"), "{error}");
+    let documents = [json!({"price": 1}), json!({"price": 2}), json!({"id": "x"})];
+    let results = query
+        .execute_with_functions(&documents, &Parameters::new(), &Doubling)
+        .unwrap();
+    assert_eq!(results, [json!(4)]);
+    let missing = QueryError::UserDefinedFunction { name: "tax".into() };
+    assert!(missing.to_string().contains("udf.tax"), "{missing}");
 }
 
 /// A name that is not the FROM alias is refused, saying what the alias is.
