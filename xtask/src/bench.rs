@@ -45,6 +45,10 @@ pub(crate) enum Bench {
     /// in-process emulator, against cosmolab's own client in the same run (no goal: a ratio to
     /// know, not to meet).
     Sdk,
+    /// Server-side scripts: a stored procedure and a pre-trigger creating an item, and a query
+    /// calling a user-defined function, against the same work without JavaScript in the same
+    /// run (no goal: the price of a script, to know).
+    Scripts,
     /// Every benchmark, one after the other.
     All,
 }
@@ -84,6 +88,10 @@ const BENCHMARKS: &[Benchmark] = &[
         name: "sdk",
         run: sdk,
     },
+    Benchmark {
+        name: "scripts",
+        run: scripts,
+    },
 ];
 
 /// Runs the chosen benchmark, or all of them.
@@ -95,6 +103,7 @@ pub(crate) fn run(bench: Bench) -> Result<()> {
         Bench::Container => container(),
         Bench::Load => load(),
         Bench::Sdk => sdk(),
+        Bench::Scripts => scripts(),
         Bench::All => {
             // Like `cargo xtask ci`, keep going after a benchmark that cannot run, then say which.
             let mut failed = Vec::new();
@@ -183,6 +192,54 @@ fn sdk() -> Result<()> {
             sdk.mean_ns / ours.mean_ns,
             ours.name
         );
+    }
+    Ok(())
+}
+
+/// `cargo xtask bench scripts`: criterion's means for `crates/emulator/benches/scripts.rs`, each
+/// against its baseline measured in the same run.
+fn scripts() -> Result<()> {
+    let status = process::run(&mut cargo([
+        "bench",
+        "-p",
+        "cosmolab-emulator",
+        "--bench",
+        "scripts",
+    ]))?;
+    if !status.success() {
+        bail!(
+            "the scripts benchmark did not run to the end (see cargo's output above); reproduce \
+             with `cargo bench -p cosmolab-emulator --bench scripts`"
+        );
+    }
+    let target_dir = process::target_dir()?;
+    for (group, baseline, others, what) in [
+        (
+            "writes",
+            "create_item",
+            &["stored_procedure", "pre_trigger"][..],
+            "creating one item (in-process, mean per request)",
+        ),
+        (
+            "queries",
+            "plain",
+            &["udf"][..],
+            "a query over 100 items (in-process, mean per query)",
+        ),
+    ] {
+        let base = criterion::read_mean(&target_dir, group, baseline)?;
+        println!("\n{what}");
+        println!("  {} {} (baseline)", base.name, human_time(base.mean_ns));
+        for function in others {
+            let measured = criterion::read_mean(&target_dir, group, function)?;
+            println!(
+                "  {} {}, ratio {:.2} against {}",
+                measured.name,
+                human_time(measured.mean_ns),
+                measured.mean_ns / base.mean_ns,
+                base.name
+            );
+        }
     }
     Ok(())
 }

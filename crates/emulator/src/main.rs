@@ -258,6 +258,13 @@ struct ServeArgs {
     /// network), or `off`.
     #[arg(long, value_enum, default_value_t = ExplorerAccess::Loopback, env = "COSMOLAB_EXPLORER")]
     explorer: ExplorerAccess,
+    /// How long one run of a stored procedure, trigger or query's user-defined functions may take
+    /// before it is stopped with 408, like the service's 5-second limit (milliseconds).
+    #[arg(long, default_value_t = 5000, env = "COSMOLAB_SCRIPT_TIME_LIMIT_MS", value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    script_time_limit_ms: u64,
+    /// How much memory one script run may allocate before it is stopped (MiB).
+    #[arg(long, default_value_t = 64, env = "COSMOLAB_SCRIPT_MEMORY_LIMIT_MB", value_parser = clap::value_parser!(u64).range(1..=4096))]
+    script_memory_limit_mb: u64,
     /// Enable `POST /_cosmolab/clock/advance`, which moves token time forward. For tests only.
     #[arg(long, env = "COSMOLAB_ENABLE_TIME_TRAVEL", value_parser = FalseyValueParser::new())]
     enable_time_travel: bool,
@@ -396,6 +403,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .time_travel(args.enable_time_travel)
         .disable_local_auth(args.disable_local_auth)
         .explorer(args.explorer)
+        .script_limits(cosmolab_emulator::scripts::ScriptLimits {
+            time: std::time::Duration::from_millis(args.script_time_limit_ms),
+            memory_bytes: usize::try_from(args.script_memory_limit_mb * 1024 * 1024)
+                .unwrap_or(usize::MAX),
+        })
         .start()
         .await?;
 

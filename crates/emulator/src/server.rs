@@ -131,6 +131,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long and how much memory a stored procedure, trigger or user-defined function may use
+    /// (default: 5 seconds, like the service, and 64 MiB).
+    pub fn script_limits(mut self, limits: crate::scripts::ScriptLimits) -> Self {
+        self.settings.script_limits = limits;
+        self
+    }
+
     /// The account name reported by `GET /`.
     pub fn account_id(mut self, id: impl Into<String>) -> Self {
         self.settings.account_id = id.into();
