@@ -10,6 +10,12 @@
 //!
 //! Items are any serde type: your own structs, a [`serde_json::Value`], or the model's
 //! [`Document`](cosmolab_model::Document), which also keeps the system properties.
+//!
+//! The container's server-side scripts — stored procedures, triggers and user-defined functions —
+//! are managed and run through this handle too; their methods are in `container/scripts.rs`.
+//! Naming triggers is a property of the *write*, not of the item, so, like a permission's token
+//! lifetime on [`UserClient`](crate::UserClient), it is set on a handle made for it:
+//! `orders.clone().with_pre_triggers(["stamp"]).create_item("alice", &order)`.
 
 use std::sync::Arc;
 
@@ -26,12 +32,20 @@ use crate::pipeline::{CosmosRequest, Pipeline};
 use crate::query::{PartitionScope, Query};
 use crate::response::Response;
 
+mod scripts;
+
 /// A handle for one container. Cheap to clone; making one sends nothing.
 #[derive(Clone, Debug)]
 pub struct ContainerClient {
     pipeline: Arc<Pipeline>,
     id: String,
     path: ResourcePath,
+    /// The triggers every item write of this handle names (`with_pre_triggers`,
+    /// `with_post_triggers`); empty for a plain handle.
+    pre_triggers: Vec<String>,
+    post_triggers: Vec<String>,
+    /// Whether stored procedures run through this handle send back their `console.log` output.
+    script_logging: bool,
 }
 
 impl ContainerClient {
@@ -40,6 +54,9 @@ impl ContainerClient {
             pipeline,
             id: id.to_owned(),
             path: database.child("colls", id),
+            pre_triggers: Vec::new(),
+            post_triggers: Vec::new(),
+            script_logging: false,
         }
     }
 
@@ -51,6 +68,41 @@ impl ContainerClient {
     /// The container's link, `dbs/<db>/colls/<id>`: the `resource` of a permission on it.
     pub fn link(&self) -> String {
         self.path.link()
+    }
+
+    /// The same handle, running the pre-triggers `names` (in that order) before every item write
+    /// it sends: `x-ms-documentdb-pre-trigger-include: stamp,check`.
+    ///
+    /// A trigger runs only when a write names it: creating one changes nothing by itself. Each
+    /// named trigger must exist, be a `Pre` trigger, and be declared for the write's operation
+    /// (`Create` covers creates and upserts), or the write is refused with 400. The triggers and
+    /// the write are one transaction: a trigger that throws leaves nothing written.
+    pub fn with_pre_triggers<S: Into<String>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.pre_triggers = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The same handle, running the post-triggers `names` after every item write it sends
+    /// (`x-ms-documentdb-post-trigger-include`). They see the written item, and a throw undoes
+    /// the write.
+    pub fn with_post_triggers<S: Into<String>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.post_triggers = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The same handle, asking the service for the `console.log` output of every stored procedure
+    /// it runs (`x-ms-documentdb-script-enable-logging: true`); read it with
+    /// [`Response::script_log`]. Off by default, as in the SDKs: most runs need no log, and it
+    /// travels in a response header, which has a size limit.
+    pub fn with_script_logging(mut self) -> Self {
+        self.script_logging = true;
+        self
     }
 
     /// `GET …/colls/<id>`: the container's properties, including its partition-key definition.
@@ -86,8 +138,8 @@ impl ContainerClient {
         partition_key: impl Into<PartitionKey>,
         item: &T,
     ) -> Result<Response<T>> {
-        let request = CosmosRequest::new(Method::POST, self.path.feed("docs"))
-            .partition_key(partition_key.into())
+        let request = self
+            .item_write(Method::POST, self.path.feed("docs"), partition_key.into())
             .json(item)?;
         self.pipeline.send_json(request).await
     }
@@ -99,8 +151,8 @@ impl ContainerClient {
         partition_key: impl Into<PartitionKey>,
         item: &T,
     ) -> Result<Response<T>> {
-        let request = CosmosRequest::new(Method::POST, self.path.feed("docs"))
-            .partition_key(partition_key.into())
+        let request = self
+            .item_write(Method::POST, self.path.feed("docs"), partition_key.into())
             .header(headers::IS_UPSERT, "True")
             .json(item)?;
         self.pipeline.send_json(request).await
@@ -124,8 +176,12 @@ impl ContainerClient {
         id: &str,
         item: &T,
     ) -> Result<Response<T>> {
-        let request = CosmosRequest::new(Method::PUT, self.path.child("docs", id))
-            .partition_key(partition_key.into())
+        let request = self
+            .item_write(
+                Method::PUT,
+                self.path.child("docs", id),
+                partition_key.into(),
+            )
             .json(item)?;
         self.pipeline.send_json(request).await
     }
@@ -142,8 +198,12 @@ impl ContainerClient {
         item: &T,
         etag: &str,
     ) -> Result<Response<T>> {
-        let request = CosmosRequest::new(Method::PUT, self.path.child("docs", id))
-            .partition_key(partition_key.into())
+        let request = self
+            .item_write(
+                Method::PUT,
+                self.path.child("docs", id),
+                partition_key.into(),
+            )
             .header("if-match", etag)
             .json(item)?;
         self.pipeline.send_json(request).await
@@ -155,8 +215,11 @@ impl ContainerClient {
         partition_key: impl Into<PartitionKey>,
         id: &str,
     ) -> Result<Response<()>> {
-        let request = CosmosRequest::new(Method::DELETE, self.path.child("docs", id))
-            .partition_key(partition_key.into());
+        let request = self.item_write(
+            Method::DELETE,
+            self.path.child("docs", id),
+            partition_key.into(),
+        );
         self.pipeline.send_without_body(request).await
     }
 
@@ -186,6 +249,27 @@ impl ContainerClient {
             .body(headers::QUERY_CONTENT_TYPE, query.into().to_json());
         let request = scoped(request, scope.into());
         FeedPager::new(self.pipeline.clone(), request, decode_items::<T>)
+    }
+
+    /// A write of one item (create, upsert, replace, delete) in `partition_key`, naming the
+    /// handle's triggers. Reads and queries never name triggers: the service runs them on writes
+    /// only.
+    fn item_write(
+        &self,
+        method: Method,
+        path: ResourcePath,
+        partition_key: PartitionKey,
+    ) -> CosmosRequest {
+        let mut request = CosmosRequest::new(method, path).partition_key(partition_key);
+        // An empty header would name no trigger either, but a header that is absent shows in a
+        // capture that the write asked for nothing.
+        if !self.pre_triggers.is_empty() {
+            request = request.header(headers::PRE_TRIGGER_INCLUDE, self.pre_triggers.join(","));
+        }
+        if !self.post_triggers.is_empty() {
+            request = request.header(headers::POST_TRIGGER_INCLUDE, self.post_triggers.join(","));
+        }
+        request
     }
 }
 

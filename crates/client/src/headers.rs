@@ -22,6 +22,14 @@ pub(crate) const QUERY_CONTENT_TYPE: &str = "application/query+json";
 pub(crate) const MAX_ITEM_COUNT: &str = "x-ms-max-item-count";
 /// Where the previous page ended (sent back as received).
 pub(crate) const CONTINUATION: &str = "x-ms-continuation";
+/// The pre-triggers an item write runs, comma-separated: `stamp,check`.
+pub(crate) const PRE_TRIGGER_INCLUDE: &str = "x-ms-documentdb-pre-trigger-include";
+/// The post-triggers an item write runs, comma-separated.
+pub(crate) const POST_TRIGGER_INCLUDE: &str = "x-ms-documentdb-post-trigger-include";
+/// `true` on a stored procedure's execution: send back what the script wrote with `console.log`.
+pub(crate) const SCRIPT_ENABLE_LOGGING: &str = "x-ms-documentdb-script-enable-logging";
+/// A stored procedure's `console.log` output, percent-encoded.
+pub(crate) const SCRIPT_LOG_RESULTS: &str = "x-ms-documentdb-script-log-results";
 /// A resource token's lifetime, on permission requests.
 pub(crate) const EXPIRY_SECONDS: &str = "x-ms-documentdb-expiry-seconds";
 /// The request units a request cost.

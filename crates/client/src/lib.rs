@@ -32,6 +32,7 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `client.rs`, `database.rs`, `container.rs`, `user.rs` | the handles and their operations, one resource kind each |
+//! | `container/scripts.rs` | a container's stored procedures, triggers and user-defined functions, and running a procedure |
 //! | `credential/` | [`Credential`], and one file per kind: `key.rs`, `resource_tokens.rs`, `entra.rs` |
 //! | `path.rs` | names → URL path and signed link |
 //! | `pipeline.rs` | sign, send, read, retry, inside one tracing span |
@@ -192,6 +193,60 @@
 //! let identity = MyIdentity { client_id: "app".into(), client_secret: "…".into() };
 //! let client = CosmosClient::new(endpoint, Credential::Entra(EntraCredential::new(identity)))?;
 //! # let _ = client; Ok(()) }
+//! ```
+//!
+//! ## Server-side scripts (issue 12)
+//!
+//! A [`ContainerClient`] also manages the container's JavaScript: stored procedures
+//! (`create_stored_procedure`, `read_…`, `replace_…`, `delete_…`, `stored_procedures()`, and
+//! [`execute_stored_procedure`](ContainerClient::execute_stored_procedure)), triggers
+//! (`create_trigger`, …, `triggers()`) and user-defined functions
+//! (`create_user_defined_function`, …, `user_defined_functions()`). Running a procedure is a write
+//! in one partition: it needs a master key or a resource token with `All` on the container or on
+//! the procedure (`dbs/shop/colls/orders/sprocs/<id>`); a `Read` token is refused with 403, a
+//! read-only key with 401. A trigger runs only when a write names it, on a handle made for that.
+//!
+//! ```no_run
+//! # async fn demo(orders: cosmolab_client::ContainerClient) -> cosmolab_client::Result<()> {
+//! use cosmolab_client::PartitionScope;
+//! use cosmolab_model::{StoredProcedure, Trigger, TriggerOperation, TriggerType, UserDefinedFunction};
+//! use serde_json::{Value, json};
+//!
+//! let count = "function count() {
+//!     var context = getContext(), orders = context.getCollection();
+//!     var accepted = orders.queryDocuments(orders.getSelfLink(), 'SELECT VALUE COUNT(1) FROM c', {},
+//!         function (error, results) {
+//!             if (error) throw error;
+//!             context.getResponse().setBody(results[0]);
+//!         });
+//!     if (!accepted) throw new Error('not accepted');
+//! }";
+//! orders.create_stored_procedure(&StoredProcedure::new("count", count)).await?;
+//! let counted = orders.execute_stored_procedure::<u64>("count", "alice", &[]).await?;
+//! println!("alice has {:?} orders", counted.resource());
+//!
+//! let stamp = "function stamp() {
+//!     var request = getContext().getRequest(), item = request.getBody();
+//!     item.stamped = true;
+//!     request.setBody(item);
+//! }";
+//! orders
+//!     .create_trigger(&Trigger::new("stamp", stamp, TriggerType::Pre, TriggerOperation::Create))
+//!     .await?;
+//! // A handle that names the trigger on its writes; `orders` itself still names none.
+//! orders
+//!     .clone()
+//!     .with_pre_triggers(["stamp"])
+//!     .create_item("alice", &json!({"id": "order-9", "customer": "alice", "total": 5}))
+//!     .await?;
+//!
+//! let tax = "function tax(total) { return total * 0.2; }";
+//! orders.create_user_defined_function(&UserDefinedFunction::new("tax", tax)).await?;
+//! let taxes = orders
+//!     .query_items::<Value>("SELECT VALUE udf.tax(c.total) FROM c", PartitionScope::CrossPartition)
+//!     .collect_items()
+//!     .await?;
+//! # let _ = taxes; Ok(()) }
 //! ```
 //!
 //! ## Errors, retries, logs

@@ -47,6 +47,7 @@ pub(crate) struct ResponseHeaders {
     activity_id: Option<String>,
     continuation: Option<String>,
     date: Option<SystemTime>,
+    script_log: Option<String>,
 }
 
 impl ResponseHeaders {
@@ -67,6 +68,14 @@ impl ResponseHeaders {
             activity_id: text(headers::ACTIVITY_ID),
             continuation: text(headers::CONTINUATION).filter(|token| !token.is_empty()),
             date: text("date").and_then(|date| cosmolab_auth_signing::parse_http_date(&date).ok()),
+            // Percent-encoded by the service, because `console.log` output may hold newlines and
+            // non-ASCII text, which header values cannot. Invalid UTF-8 is replaced, not refused:
+            // it is a debugging aid, and a mangled letter beats no log at all.
+            script_log: text(headers::SCRIPT_LOG_RESULTS).map(|encoded| {
+                percent_encoding::percent_decode_str(&encoded)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            }),
         }
     }
 
@@ -123,6 +132,13 @@ impl<T> Response<T> {
         self.headers.continuation.as_deref()
     }
 
+    /// For a stored procedure run with script logging on
+    /// ([`ContainerClient::with_script_logging`](crate::ContainerClient::with_script_logging)):
+    /// what the script wrote with `console.log`, decoded. `None` when logging was not asked for.
+    pub fn script_log(&self) -> Option<&str> {
+        self.headers.script_log.as_deref()
+    }
+
     /// The resource.
     pub fn resource(&self) -> &T {
         &self.resource
@@ -140,5 +156,25 @@ impl<T> Response<T> {
             headers: self.headers,
             resource: change(self.resource),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    /// A stored procedure's log arrives percent-encoded and is handed out decoded, newlines and
+    /// UTF-8 included; without the header there is no log.
+    #[test]
+    fn script_logs_are_decoded() {
+        let mut map = HeaderMap::new();
+        map.insert(
+            headers::SCRIPT_LOG_RESULTS,
+            HeaderValue::from_static("hello%20caf%C3%A9%0Aline%202"),
+        );
+        let read = ResponseHeaders::read(&map);
+        assert_eq!(read.script_log.as_deref(), Some("hello café\nline 2"));
+        assert_eq!(ResponseHeaders::read(&HeaderMap::new()).script_log, None);
     }
 }

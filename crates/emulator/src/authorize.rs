@@ -156,6 +156,16 @@ fn resource_token(
                     "the resource token is scoped to partition {required}, request targets {requested}"
                 ));
             }
+            None if matches!(operation.path, ResourcePath::Scripts { .. })
+                || (matches!(operation.path, ResourcePath::Script { .. })
+                    && operation.action != Action::Execute) =>
+            {
+                return refuse(format!(
+                    "the resource token is scoped to partition {required}: scripts belong to the \
+                     whole container, so a partition's token can run a stored procedure in its \
+                     partition but not read, list or manage scripts"
+                ));
+            }
             None => {
                 let what = match operation.action {
                     Action::Query => "a cross-partition query",

@@ -22,13 +22,15 @@
 //!
 //! ## What you do
 //!
-//! Fill in the three functions below, in order, each at its `TODO:`, then run `cargo lab check 6`.
+//! Fill in the four functions below, in order, each at its `TODO:`, then run `cargo lab check 6`.
 //! The scenario sets up the database above with the master key, grants fabrikam its permissions
 //! with your code, and plays fabrikam's software: what it may do, and what it is refused.
 //!
 //! 1. [`permissions_for`] — the tenant's permission list.
 //! 2. [`grant_tenant`] — the back-end's part: a user per tenant, every permission upserted.
 //! 3. [`tenant_client`] — the tenant's client, from the whole list.
+//! 4. [`procedure_permission`] — the permission that lets a tenant run the vendor's stored
+//!    procedure `place-order`, in its own partition.
 //!
 //! The page `docs/labs/06-tenants.md` explains each step; `cargo lab hint 6` gives a hint.
 //! The real implementations: `crates/client` (`ResourceTokens`, which picks the token whose link
@@ -81,5 +83,19 @@ pub fn tenant_client(
     // link; wrap it in `Credential::ResourceTokens(...)` and build the client with
     // `CosmosClient::new(endpoint, credential)`. For each request the client will pick the token
     // whose link is the longest prefix of the request's link.
+    todo!()
+}
+
+/// The vendor's stored procedure in `orders`: it places one order, in the partition it is run for.
+pub const PLACE_ORDER: &str = "place-order";
+
+/// Step 4: the permission, with id `place-order`, that lets `tenant` run the stored procedure
+/// [`PLACE_ORDER`] of the container `orders` — in the tenant's own partition only.
+pub fn procedure_permission(tenant: &str) -> Permission {
+    // TODO: A permission on a stored procedure names it by link:
+    // `dbs/saas/colls/orders/sprocs/place-order`. The scenario first gives the tenant `Read` on
+    // it: which mode does *running* a procedure need? (Seed 003 says.) Then pin it to the
+    // tenant's partition with `resource_partition_key`, as for `own-orders`: a procedure runs in
+    // whatever partition its caller names.
     todo!()
 }

@@ -11,8 +11,11 @@
 use std::time::SystemTime;
 
 use cosmolab_auth_signing::{encode_header_value, format_http_date};
+use cosmolab_client::{CosmosClient, Credential, DatabaseClient, ResourceTokens};
 use cosmolab_lab_harness::Lab;
-use cosmolab_model::{Container, PartitionKeyDefinition, Permission, ResourceToken};
+use cosmolab_model::{
+    Container, PartitionKeyDefinition, Permission, PermissionMode, ResourceToken, StoredProcedure,
+};
 use lab_06_tenants as lab;
 use serde_json::{Value, json};
 
@@ -211,7 +214,109 @@ async fn scenario() {
     )
     .await;
 
+    // Stored procedures (seed 003): the vendor's `place-order` places an order in the partition
+    // it is run for. A permission can name the procedure itself; which mode runs it?
+    let place_order = "function placeOrder(order) {
+        var collection = getContext().getCollection();
+        collection.createDocument(collection.getSelfLink(), order, function (err, created) {
+            if (err) throw err;
+            getContext().getResponse().setBody({placed: created.id});
+        });
+    }";
+    let vendor_orders = saas.container_client("orders");
+    t.request_status(
+        "vendor: create the stored procedure place-order in orders",
+        vendor_orders.create_stored_procedure(&StoredProcedure::new(lab::PLACE_ORDER, place_order)),
+    )
+    .await;
+    let procedure_link = format!(
+        "dbs/{}/colls/orders/sprocs/{}",
+        lab::DATABASE,
+        lab::PLACE_ORDER
+    );
+    let read_only = Permission::new(lab::PLACE_ORDER, PermissionMode::Read, &procedure_link);
+    let read_grant = t
+        .outcome(
+            "vendor: grant fabrikam Read on place-order",
+            upsert_permission(&saas, "fabrikam", &read_only),
+        )
+        .await;
+    let reader = lab.need(
+        &t,
+        read_grant.and_then(|granted| procedure_client(&lab, granted)),
+    );
+    let reader_orders = reader
+        .database_client(lab::DATABASE)
+        .container_client("orders");
+    t.request_status(
+        "fabrikam (Read on the procedure): read its definition",
+        reader_orders.read_stored_procedure(lab::PLACE_ORDER),
+    )
+    .await;
+    let order = json!({"id": "f-2", "tenant": "fabrikam", "total": 15});
+    t.request_status(
+        "fabrikam (Read on the procedure): run it in its partition",
+        reader_orders.execute_stored_procedure::<Value>(
+            lab::PLACE_ORDER,
+            "fabrikam",
+            std::slice::from_ref(&order),
+        ),
+    )
+    .await;
+
+    // Your permission replaces the Read one (same id, same resource).
+    let permission = t.compute("fabrikam's procedure permission", || {
+        lab::procedure_permission("fabrikam")
+    });
+    let run_grant = t
+        .outcome(
+            "vendor: grant fabrikam your procedure permission",
+            upsert_permission(&saas, "fabrikam", &permission),
+        )
+        .await;
+    let runner = lab.need(
+        &t,
+        run_grant.and_then(|granted| procedure_client(&lab, granted)),
+    );
+    let runner_orders = runner
+        .database_client(lab::DATABASE)
+        .container_client("orders");
+    t.request(
+        "fabrikam (your permission): run it in its partition",
+        runner_orders.execute_stored_procedure::<Value>(lab::PLACE_ORDER, "fabrikam", &[order]),
+    )
+    .await;
+    let for_contoso = json!({"id": "f-3", "tenant": "contoso", "total": 1});
+    t.request_status(
+        "fabrikam (your permission): run it in contoso's partition",
+        runner_orders.execute_stored_procedure::<Value>(
+            lab::PLACE_ORDER,
+            "contoso",
+            &[for_contoso],
+        ),
+    )
+    .await;
+
     lab.finish(&t);
+}
+
+/// The vendor upserts `permission` for `tenant` and returns it as stored, with its token.
+async fn upsert_permission(
+    saas: &DatabaseClient,
+    tenant: &str,
+    permission: &Permission,
+) -> cosmolab_client::Result<Permission> {
+    Ok(saas
+        .user_client(tenant)
+        .upsert_permission(permission)
+        .await?
+        .into_resource())
+}
+
+/// A client holding only the token of `granted`.
+fn procedure_client(lab: &Lab, granted: Permission) -> Option<CosmosClient> {
+    let tokens = ResourceTokens::from_permissions(&[granted]);
+    CosmosClient::new(lab.endpoint(), Credential::ResourceTokens(tokens)).ok()
 }
 
 /// The token of the granted permission `id`, if your `grant_tenant` returned it (without it, the

@@ -22,13 +22,15 @@
 //!
 //! ## What the trainee does
 //!
-//! Fills in the three functions below (this is the finished twin; run `cargo lab check 6`).
+//! Fills in the four functions below (this is the finished twin; run `cargo lab check 6`).
 //! The scenario sets up the database above with the master key, grants fabrikam its permissions
 //! with your code, and plays fabrikam's software: what it may do, and what it is refused.
 //!
 //! 1. [`permissions_for`] — the tenant's permission list.
 //! 2. [`grant_tenant`] — the back-end's part: a user per tenant, every permission upserted.
 //! 3. [`tenant_client`] — the tenant's client, from the whole list.
+//! 4. [`procedure_permission`] — the permission that lets a tenant run the vendor's stored
+//!    procedure `place-order`, in its own partition (seed 003: executing needs `All`).
 //!
 //! The page `docs/labs/06-tenants.md` explains each step; `cargo lab hint 6` gives a hint.
 //! The real implementations: `crates/client` (`ResourceTokens`, which picks the token whose link
@@ -105,4 +107,21 @@ pub fn tenant_client(
     // document's token and a write to `tenant-fabrikam` its container's.
     let tokens = ResourceTokens::from_permissions(permissions);
     CosmosClient::new(endpoint, Credential::ResourceTokens(tokens))
+}
+
+/// The vendor's stored procedure in `orders`: it places one order, in the partition it is run for.
+pub const PLACE_ORDER: &str = "place-order";
+
+/// Step 4: the permission, with id `place-order`, that lets `tenant` run the stored procedure
+/// [`PLACE_ORDER`] of the container `orders` — in the tenant's own partition only.
+pub fn procedure_permission(tenant: &str) -> Permission {
+    // Running a stored procedure may write, so it needs `All` (seed 003); `Read` on a procedure
+    // only lets the tenant read its source. Scoping the permission to the procedure rather than
+    // to `orders` keeps the tenant from everything else in the container, and pinning it to the
+    // tenant's partition keeps it from running the procedure on another tenant's orders: a
+    // procedure runs in whatever partition the caller names.
+    let link = format!("dbs/{DATABASE}/colls/orders/sprocs/{PLACE_ORDER}");
+    let mut permission = Permission::new(PLACE_ORDER, PermissionMode::All, link);
+    permission.resource_partition_key = Some(PartitionKey::from(tenant));
+    permission
 }

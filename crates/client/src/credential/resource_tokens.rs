@@ -384,6 +384,40 @@ mod tests {
         );
     }
 
+    /// Scripts are resources like documents: a token for one stored procedure is chosen to run
+    /// and read it (the longest covering link, over a container token), but not for another
+    /// procedure, and not for the procedures' feed, whose link is the container's.
+    #[test]
+    fn a_stored_procedure_token_serves_that_procedure() {
+        let tokens = ResourceTokens::single("dbs/db/colls/c/sprocs/p", token("sproc"));
+        assert_eq!(
+            for_request(&tokens, "POST", "/dbs/db/colls/c/sprocs/p").unwrap(),
+            "dbs/db/colls/c/sprocs/p"
+        );
+        assert_eq!(
+            for_request(&tokens, "GET", "/dbs/db/colls/c/sprocs/p").unwrap(),
+            "dbs/db/colls/c/sprocs/p"
+        );
+        for (verb, path) in [
+            ("POST", "/dbs/db/colls/c/sprocs/p2"),
+            ("GET", "/dbs/db/colls/c/sprocs"),
+            ("POST", "/dbs/db/colls/c/triggers/p"),
+        ] {
+            let error = for_request(&tokens, verb, path).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Credential, "{verb} {path}");
+        }
+
+        tokens.insert("dbs/db/colls/c", token("container"));
+        assert_eq!(
+            for_request(&tokens, "POST", "/dbs/db/colls/c/sprocs/p").unwrap(),
+            "dbs/db/colls/c/sprocs/p"
+        );
+        assert_eq!(
+            for_request(&tokens, "POST", "/dbs/db/colls/c/sprocs/p2").unwrap(),
+            "dbs/db/colls/c"
+        );
+    }
+
     /// Slashes around links do not matter; case does.
     #[test]
     fn links_are_normalized_but_case_sensitive() {

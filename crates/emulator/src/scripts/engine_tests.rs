@@ -174,6 +174,31 @@ fn set_body_with_args() {
     assert_eq!(answer, json!({ "hello": "world", "twice": 42 }));
 }
 
+/// `__` is the service's shorthand for the collection, with the response at `__.response`.
+#[test]
+fn the_shorthand_is_the_collection() {
+    let source = r#"function () {
+        __.createDocument(__.getSelfLink(), { id: "via-shorthand" }, function (err, created) {
+            if (err) throw err;
+            __.response.setBody(created.id);
+        });
+    }"#;
+    let mut collection = MemoryCollection::default();
+    assert_eq!(body(source, &[], &mut collection), json!("via-shorthand"));
+    let udf = UdfRunner::new(
+        &[(
+            "peek".to_owned(),
+            "function () { return typeof __.response; }".to_owned(),
+        )],
+        limits(),
+    )
+    .expect("compiles");
+    assert!(
+        udf.call("peek", &[]).is_err(),
+        "a user-defined function has no context, so no shorthand either"
+    );
+}
+
 /// A stored procedure that never sets a body answers with none; its request body is undefined.
 #[test]
 fn no_body_when_none_is_set() {

@@ -201,10 +201,12 @@ impl TriggerNames {
                 .trigger_operation
                 .is_some_and(|declared| declared.covers(operation))
             {
+                let declared = trigger
+                    .trigger_operation
+                    .map_or_else(|| "none".to_owned(), |declared| format!("{declared:?}"));
                 return Err(CosmosError::bad_request(format!(
                     "The trigger '{name}' cannot run on a {operation:?} operation: it was \
-                     created with triggerOperation {:?}.",
-                    trigger.trigger_operation
+                     created with triggerOperation {declared}."
                 )));
             }
             Ok(trigger.clone())

@@ -338,6 +338,18 @@
   }
   defineProperty(global, "getContext", { value: getContext, writable: true, configurable: true });
 
+  // `__`: the service's shorthand for the collection, with `__.request` and `__.response`. Only
+  // the document operations: the fluent query API (`__.filter`, `__.map`, …) is not supported.
+  var shorthand = Object.create(collection);
+  shorthand.request = request;
+  shorthand.response = response;
+  defineProperty(global, "__", {
+    get: function () {
+      return getContext() && shorthand;
+    },
+    configurable: true,
+  });
+
   // ---------------------------------------------------------------------------------------------
   // The internal functions, for engine.rs only.
   // ---------------------------------------------------------------------------------------------

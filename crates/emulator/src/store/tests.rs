@@ -281,3 +281,52 @@ fn one_permission_per_resource() {
         axum::http::StatusCode::NOT_FOUND
     );
 }
+
+/// A snapshot's writes land all at once on commit, and not at all if another write reached the
+/// container first (the script then runs again); a snapshot that only read always commits.
+#[test]
+fn snapshots_commit_all_or_nothing() {
+    let mut store = store_with_container();
+    let mut snapshot = store.snapshot_documents("db", "items").unwrap();
+    snapshot
+        .create(key("1"), body(json!({"id": "s1", "key": "1"})), 2)
+        .unwrap();
+    snapshot
+        .create(key("1"), body(json!({"id": "s2", "key": "1"})), 2)
+        .unwrap();
+    assert_eq!(store.documents("db", "items", None).unwrap().count(), 0);
+    let lsn = store.lsn();
+    assert!(store.commit_documents("db", "items", snapshot).unwrap());
+    assert_eq!(store.documents("db", "items", None).unwrap().count(), 2);
+    assert_eq!(store.lsn(), lsn + 2, "each write counts");
+
+    let mut stale = store.snapshot_documents("db", "items").unwrap();
+    stale
+        .create(key("1"), body(json!({"id": "s3", "key": "1"})), 3)
+        .unwrap();
+    store
+        .create_document(
+            "db",
+            "items",
+            key("2"),
+            body(json!({"id": "other", "key": "2"})),
+            3,
+        )
+        .unwrap();
+    assert!(!store.commit_documents("db", "items", stale).unwrap());
+    assert!(store.document("db", "items", &key("1"), "s3").is_err());
+    assert!(store.document("db", "items", &key("2"), "other").is_ok());
+
+    let reader = store.snapshot_documents("db", "items").unwrap();
+    store
+        .create_document(
+            "db",
+            "items",
+            key("2"),
+            body(json!({"id": "more", "key": "2"})),
+            4,
+        )
+        .unwrap();
+    assert!(store.commit_documents("db", "items", reader).unwrap());
+    assert_eq!(store.documents("db", "items", None).unwrap().count(), 4);
+}
