@@ -45,7 +45,7 @@ pub(crate) enum Bench {
     /// in-process emulator, against cosmolab's own client in the same run (no goal: a ratio to
     /// know, not to meet).
     Sdk,
-    /// Server-side scripts: a stored procedure and a pre-trigger creating an item, and a query
+    /// Server-side scripts: a stored procedure and a pre-trigger upserting an item, and a query
     /// calling a user-defined function, against the same work without JavaScript in the same
     /// run (no goal: the price of a script, to know).
     Scripts,
@@ -216,15 +216,15 @@ fn scripts() -> Result<()> {
     for (group, baseline, others, what) in [
         (
             "writes",
-            "create_item",
+            "upsert_item",
             &["stored_procedure", "pre_trigger"][..],
-            "creating one item (in-process, mean per request)",
+            "upserting one item (in-process, mean per request)",
         ),
         (
             "queries",
             "plain",
             &["udf"][..],
-            "a query over 100 items (in-process, mean per query)",
+            "a query over the 100 items of a partition (in-process, mean per query)",
         ),
     ] {
         let base = criterion::read_mean(&target_dir, group, baseline)?;

@@ -1,5 +1,6 @@
 //! What every request shares: the store, the keys, the clock and the settings.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -35,6 +36,9 @@ pub struct EmulatorState {
     data_dir: Option<DataDir>,
     /// How many bodies went over the wire in Cosmos binary encoding (`crate::encoding`).
     pub wire: WireCounter,
+    /// One lane per container for server-side scripts: they run one at a time per container
+    /// (`crate::scripts`), so two scripts never invalidate each other's copy.
+    script_lanes: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
 
 /// Settings fixed when the emulator starts.
@@ -99,6 +103,7 @@ impl EmulatorState {
             audit: AuditLog::default(),
             data_dir: None,
             wire: WireCounter::default(),
+            script_lanes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -171,6 +176,16 @@ impl EmulatorState {
         self.rbac
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The lane of the container `link` (`dbs/<db>/colls/<c>`): hold its lock while a script
+    /// runs there.
+    pub fn script_lane(&self, link: &str) -> Arc<Mutex<()>> {
+        let mut lanes = self
+            .script_lanes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        lanes.entry(link.to_owned()).or_default().clone()
     }
 
     /// The keys, for regenerating one.

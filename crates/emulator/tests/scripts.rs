@@ -619,3 +619,89 @@ async fn executing_needs_all() {
 fn encode(token: &str) -> String {
     cosmolab_auth_signing::encode_header_value(token)
 }
+
+/// A script runs off the async workers, with the store unlocked: while a runaway procedure
+/// spins, other requests are served, and the procedure is still running after they are.
+#[tokio::test]
+async fn a_running_script_does_not_stop_other_requests() {
+    let harness = std::sync::Arc::new(Harness::with_settings(Settings {
+        script_limits: ScriptLimits {
+            time: Duration::from_secs(2),
+            ..ScriptLimits::default()
+        },
+        ..Settings::default()
+    }));
+    harness.seed().await;
+    create_sproc(&harness, "spin", "function () { while (true) {} }").await;
+    let spinning = tokio::spawn({
+        let harness = harness.clone();
+        async move { execute(&harness, "spin", json!([])).await.status }
+    });
+    // Give the procedure time to start, then read and write while it runs.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let key = harness.primary();
+    let read = harness
+        .send(
+            "GET",
+            "/dbs/db/colls/items/docs/a",
+            Credential::Key(&key),
+            &[PK1],
+            None,
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK);
+    let write = harness
+        .send(
+            "POST",
+            "/dbs/db/colls/items/docs",
+            Credential::Key(&key),
+            &[PK1],
+            Some(json!({"id": "meanwhile", "key": "1"})),
+        )
+        .await;
+    assert_eq!(write.status, StatusCode::CREATED);
+    assert!(!spinning.is_finished(), "served while the script still ran");
+    assert_eq!(spinning.await.unwrap(), StatusCode::REQUEST_TIMEOUT);
+}
+
+/// Procedures called at the same time on one container all succeed, each write kept once:
+/// scripts take turns per container, and a copy made stale by an ordinary write is redone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_procedures_all_commit() {
+    let harness = Harness::new();
+    harness.seed().await;
+    let add = "function add(id) { var c = getContext().getCollection(); \
+               c.createDocument(c.getSelfLink(), {id: id, key: '1'}, function (err) { \
+               if (err) throw err; getContext().getResponse().setBody(id); }); }";
+    create_sproc(&harness, "add", add).await;
+    let key = harness.primary();
+    let calls = (0..8).map(|n| execute(&harness, "add", json!([format!("p{n}")])));
+    let writes = (0..8).map(|n| {
+        let pk = ("x-ms-documentdb-partitionkey", "[\"1\"]");
+        let body = json!({"id": format!("w{n}"), "key": "1"});
+        let key = key.clone();
+        let harness = &harness;
+        async move {
+            harness
+                .send(
+                    "POST",
+                    "/dbs/db/colls/items/docs",
+                    Credential::Key(&key),
+                    &[pk],
+                    Some(body),
+                )
+                .await
+        }
+    });
+    let (calls, writes) = tokio::join!(
+        futures_util::future::join_all(calls),
+        futures_util::future::join_all(writes)
+    );
+    for answer in calls {
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    }
+    for answer in writes {
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    }
+    assert_eq!(count(&harness, PK1).await, 2 + 8 + 8);
+}

@@ -44,8 +44,9 @@ pub use host::{ScriptError, ScriptLimits, ScriptRun};
 /// The service's message when a script runs past its time.
 pub const TIMED_OUT: &str = "The requested operation exceeded maximum alloted time. Learn more: https://aka.ms/cosmosdb-tsg-service-request-timeout";
 
-/// How often a script runs again when another request wrote to its container meanwhile.
-const ATTEMPTS: usize = 3;
+/// How often a script runs again, without holding up other requests, when one of them wrote to
+/// its container meanwhile.
+const OPTIMISTIC_ATTEMPTS: usize = 3;
 
 /// The answer the service gives when a script fails.
 pub fn refusal(error: ScriptError, limits: ScriptLimits) -> CosmosError {
@@ -80,9 +81,12 @@ pub fn refusal(error: ScriptError, limits: ScriptLimits) -> CosmosError {
 /// Runs `work` on a private copy of the documents of `partition` in a container, and keeps every
 /// write it made — all at once — if it succeeds; nothing if it fails (see `store::documents`).
 ///
-/// If another request wrote to the container while `work` ran, the copy is stale: `work` runs
-/// again on a fresh one. After [`ATTEMPTS`] tries the client is told to retry (449, the
-/// service's answer to a write conflict inside a script).
+/// Scripts run one at a time per container (the container's *lane*), as the service runs them
+/// one at a time per partition; ordinary requests go on meanwhile. If one of those wrote to the
+/// container while `work` ran, the copy is stale and `work` runs again on a fresh one. After
+/// [`OPTIMISTIC_ATTEMPTS`] such tries, it runs a last time holding the store's lock, so that
+/// nothing can come between its copy and its commit: a script always makes progress, and only a
+/// script that keeps losing the race ever holds up other requests (for as long as it runs).
 pub fn in_transaction<T>(
     state: &EmulatorState,
     database: &str,
@@ -91,22 +95,11 @@ pub fn in_transaction<T>(
     ts: u64,
     mut work: impl FnMut(&mut PartitionScope) -> Result<T>,
 ) -> Result<T> {
-    for _ in 0..ATTEMPTS {
-        let mut scope = {
-            let store = state.store();
-            let definition = store
-                .container(database, container)?
-                .resource
-                .partition_key
-                .clone();
-            PartitionScope::new(
-                store.snapshot_documents(database, container)?,
-                partition.clone(),
-                definition,
-                format!("dbs/{database}/colls/{container}"),
-                ts,
-            )
-        };
+    let lane = state.script_lane(&format!("dbs/{database}/colls/{container}"));
+    let _turn = lane.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let place = (database, container);
+    for _ in 0..OPTIMISTIC_ATTEMPTS {
+        let mut scope = scope_of(&state.store(), place, partition, ts)?;
         // The store is not locked while the script runs: other requests go on.
         let outcome = work(&mut scope)?;
         if state
@@ -116,9 +109,37 @@ pub fn in_transaction<T>(
             return Ok(outcome);
         }
     }
+    let mut store = state.store();
+    let mut scope = scope_of(&store, place, partition, ts)?;
+    let outcome = work(&mut scope)?;
+    if store.commit_documents(database, container, scope.into_snapshot())? {
+        return Ok(outcome);
+    }
+    // Unreachable while the lock is held; answered as the service answers a write conflict.
     Err(CosmosError::new(
         StatusCode::from_u16(449).unwrap_or(StatusCode::CONFLICT),
         "Conflicting request to resource has been attempted. Retry to avoid conflicts.",
+    ))
+}
+
+/// A fresh scope: the partition's documents copied from `store`.
+fn scope_of(
+    store: &crate::store::Store,
+    (database, container): (&str, &str),
+    partition: &PartitionKey,
+    ts: u64,
+) -> Result<PartitionScope> {
+    let definition = store
+        .container(database, container)?
+        .resource
+        .partition_key
+        .clone();
+    Ok(PartitionScope::new(
+        store.snapshot_documents(database, container, partition)?,
+        partition.clone(),
+        definition,
+        format!("dbs/{database}/colls/{container}"),
+        ts,
     ))
 }
 

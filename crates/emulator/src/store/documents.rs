@@ -5,11 +5,13 @@
 //! out of time — none is (issue 12, and the service's documentation: "if the stored procedure
 //! throws an exception, the transaction is rolled back"). Its script may run for seconds, and the
 //! emulator must keep answering other requests meanwhile, so the script does not work on the
-//! store. It works on a [`Snapshot`]: a private copy of the container's documents, taken under
-//! the lock. If the script succeeds, [`Store::commit_documents`](super::Store::commit_documents)
-//! puts the copy in place — all writes at once, so no other request ever sees half of them — but
-//! only if nobody else wrote to the container in between (its *generation* is unchanged);
-//! otherwise the script runs again on a fresh copy. If the script fails, the copy is dropped.
+//! store. It works on a [`Snapshot`]: a private copy of the documents of its one logical
+//! partition — a script cannot reach any other — taken under the lock. If the script succeeds, [`Store::commit_documents`](super::Store::commit_documents)
+//! puts the copy in place of the partition — all writes at once, so no other request ever sees
+//! half of them — but only if nobody else wrote to the container in between (its *generation* is
+//! unchanged); otherwise the script runs again on a fresh copy. If the script fails, the copy is
+//! dropped. Copying one partition, not the container, keeps a script's cost proportional to the
+//! data it can see.
 //!
 //! Both paths share the same checks (409, 404, 412, ids), written once on [`Documents`].
 
@@ -247,22 +249,48 @@ impl Documents {
     }
 }
 
-/// A private copy of a container's documents that a script writes to; see the module's docs.
+/// A private copy of one partition's documents that a script writes to; see the module's docs.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
+    /// The partition's documents only, numbered on from the container's sequence.
     documents: Documents,
     location: Location,
+    /// The sequence numbers the partition's documents had in the container when copied: what a
+    /// commit replaces.
+    copied: Vec<u64>,
     /// The container's generation when the copy was taken.
     based_on: u64,
 }
 
 impl Snapshot {
-    pub(super) fn new(documents: Documents, location: Location) -> Self {
-        let based_on = documents.generation;
+    /// A copy of the documents of `partition` in `documents`.
+    pub(super) fn of_partition(
+        documents: &Documents,
+        partition: &PartitionKey,
+        location: Location,
+    ) -> Self {
+        let mut copy = Documents {
+            next_sequence: documents.next_sequence,
+            generation: documents.generation,
+            ..Documents::default()
+        };
+        let mut copied = Vec::new();
+        for (sequence, stored) in &documents.by_sequence {
+            if &stored.partition_key != partition {
+                continue;
+            }
+            copied.push(*sequence);
+            copy.by_sequence.insert(*sequence, stored.clone());
+            if let Some(id) = stored.body.get("id").and_then(Value::as_str) {
+                copy.index
+                    .insert((partition.clone(), id.to_owned()), *sequence);
+            }
+        }
         Self {
-            documents,
+            based_on: documents.generation,
+            documents: copy,
             location,
-            based_on,
+            copied,
         }
     }
 
@@ -281,10 +309,35 @@ impl Snapshot {
         &self.documents
     }
 
-    /// The copy's documents, if `current` (the container's documents now) is what the copy was
-    /// taken from: nobody wrote in between.
-    pub(super) fn into_documents_if_based_on(self, current: &Documents) -> Option<Documents> {
-        (current.generation == self.based_on).then_some(self.documents)
+    /// Puts the copy in place of its partition in `current` (the container's documents now), if
+    /// nobody wrote to the container since the copy was taken; `false`, and nothing changed,
+    /// otherwise.
+    pub(super) fn commit_into(self, current: &mut Documents) -> bool {
+        if current.generation != self.based_on {
+            return false;
+        }
+        // Nobody wrote since the copy: the partition's documents in `current` are exactly the
+        // `copied` ones, and sequence numbers above the copy's start are free.
+        for sequence in &self.copied {
+            if let Some(stored) = current.by_sequence.remove(sequence)
+                && let Some(id) = stored.body.get("id").and_then(Value::as_str)
+            {
+                current
+                    .index
+                    .remove(&(stored.partition_key.clone(), id.to_owned()));
+            }
+        }
+        for (sequence, stored) in self.documents.by_sequence {
+            if let Some(id) = stored.body.get("id").and_then(Value::as_str) {
+                current
+                    .index
+                    .insert((stored.partition_key.clone(), id.to_owned()), sequence);
+            }
+            current.by_sequence.insert(sequence, stored);
+        }
+        current.next_sequence = current.next_sequence.max(self.documents.next_sequence);
+        current.generation = self.documents.generation;
+        true
     }
 
     /// Creates a document in the copy (409 if its id exists in its partition).

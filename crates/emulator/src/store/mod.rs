@@ -512,14 +512,23 @@ impl Store {
         Ok(())
     }
 
-    /// A private copy of a container's documents, for a stored procedure or a triggered write to
-    /// work on without holding the store's lock (see [`documents::Snapshot`]).
-    pub fn snapshot_documents(&self, database: &str, container: &str) -> Result<Snapshot> {
+    /// A private copy of one partition's documents, for a stored procedure or a triggered write
+    /// to work on without holding the store's lock (see [`documents::Snapshot`]).
+    pub fn snapshot_documents(
+        &self,
+        database: &str,
+        container: &str,
+        partition: &PartitionKey,
+    ) -> Result<Snapshot> {
         let entry = self.container(database, container)?;
-        Ok(Snapshot::new(entry.documents.clone(), entry.location()))
+        Ok(Snapshot::of_partition(
+            &entry.documents,
+            partition,
+            entry.location(),
+        ))
     }
 
-    /// Puts a snapshot's documents in place of the container's — all its writes at once — if no
+    /// Puts a snapshot's documents in place of its partition's — all its writes at once — if no
     /// other write reached the container since the snapshot was taken. `false` (and nothing
     /// changed) if one did: the caller runs the script again on a fresh snapshot.
     pub fn commit_documents(
@@ -535,10 +544,9 @@ impl Store {
             // what others wrote meanwhile does not make its answer wrong.
             return Ok(true);
         }
-        let Some(documents) = snapshot.into_documents_if_based_on(&entry.documents) else {
+        if !snapshot.commit_into(&mut entry.documents) {
             return Ok(false);
-        };
-        entry.documents = documents;
+        }
         for _ in 0..writes {
             self.bump_lsn();
         }

@@ -287,7 +287,7 @@ fn one_permission_per_resource() {
 #[test]
 fn snapshots_commit_all_or_nothing() {
     let mut store = store_with_container();
-    let mut snapshot = store.snapshot_documents("db", "items").unwrap();
+    let mut snapshot = store.snapshot_documents("db", "items", &key("1")).unwrap();
     snapshot
         .create(key("1"), body(json!({"id": "s1", "key": "1"})), 2)
         .unwrap();
@@ -300,7 +300,7 @@ fn snapshots_commit_all_or_nothing() {
     assert_eq!(store.documents("db", "items", None).unwrap().count(), 2);
     assert_eq!(store.lsn(), lsn + 2, "each write counts");
 
-    let mut stale = store.snapshot_documents("db", "items").unwrap();
+    let mut stale = store.snapshot_documents("db", "items", &key("1")).unwrap();
     stale
         .create(key("1"), body(json!({"id": "s3", "key": "1"})), 3)
         .unwrap();
@@ -317,7 +317,7 @@ fn snapshots_commit_all_or_nothing() {
     assert!(store.document("db", "items", &key("1"), "s3").is_err());
     assert!(store.document("db", "items", &key("2"), "other").is_ok());
 
-    let reader = store.snapshot_documents("db", "items").unwrap();
+    let reader = store.snapshot_documents("db", "items", &key("1")).unwrap();
     store
         .create_document(
             "db",
@@ -329,4 +329,27 @@ fn snapshots_commit_all_or_nothing() {
         .unwrap();
     assert!(store.commit_documents("db", "items", reader).unwrap());
     assert_eq!(store.documents("db", "items", None).unwrap().count(), 4);
+
+    // A commit replaces its partition only: the other partition's documents stay, and both
+    // stay reachable by id.
+    let mut partition_one = store.snapshot_documents("db", "items", &key("1")).unwrap();
+    assert_eq!(partition_one.documents().in_order(None).count(), 2);
+    partition_one.delete(&key("1"), "s1", None).unwrap();
+    partition_one
+        .create(key("1"), body(json!({"id": "s4", "key": "1"})), 5)
+        .unwrap();
+    assert!(
+        store
+            .commit_documents("db", "items", partition_one)
+            .unwrap()
+    );
+    let ids: Vec<&str> = store
+        .documents("db", "items", None)
+        .unwrap()
+        .map(|document| document.body["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["s2", "other", "more", "s4"]);
+    assert!(store.document("db", "items", &key("1"), "s1").is_err());
+    assert!(store.document("db", "items", &key("1"), "s4").is_ok());
+    assert!(store.document("db", "items", &key("2"), "more").is_ok());
 }
