@@ -523,6 +523,69 @@ async fn queries_show_results_and_the_services_errors() {
     );
 }
 
+/// A container's scripts page: a stored procedure created from the form, its source shown, run
+/// in a partition with its answer and console output; a throwing run shows the service's 400 and
+/// writes nothing.
+#[tokio::test]
+async fn stored_procedures_are_created_and_run() {
+    let explorer = Explorer::new();
+    explorer.seed("shop", "orders", "/customer").await;
+    let scripts = "/_explorer/dbs/shop/colls/orders/scripts";
+    let empty = explorer.get(scripts).await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(empty.text().contains("None yet."));
+
+    let source = "function place(id, fail) { console.log('placing', id); \
+                  var c = getContext().getCollection(); \
+                  c.createDocument(c.getSelfLink(), {id: id, customer: 'contoso'}, function (err) { \
+                  if (err) throw err; if (fail) throw new Error('no stock'); \
+                  getContext().getResponse().setBody({placed: id}); }); }";
+    let created = explorer
+        .post(
+            &format!("{scripts}/sprocs"),
+            &[("id", "place"), ("body", source)],
+        )
+        .await;
+    let text = created.text();
+    assert!(text.contains("Stored procedure 'place' created."), "{text}");
+    assert!(
+        text.contains("console.log('placing', id)"),
+        "the source is shown"
+    );
+
+    let ran = explorer
+        .post(
+            &format!("{scripts}/sprocs/place/run"),
+            &[("pk", "contoso"), ("args", r#"["o1", false]"#)],
+        )
+        .await;
+    let text = ran.text();
+    assert!(
+        text.contains(r#"Ran 'place' in partition <code>["contoso"]</code>"#),
+        "{text}"
+    );
+    assert!(text.contains(r#""placed": "o1""#), "{text}");
+    assert!(text.contains("placing o1"), "the console output: {text}");
+
+    let thrown = explorer
+        .post(
+            &format!("{scripts}/sprocs/place/run"),
+            &[("pk", "contoso"), ("args", r#"["o2", true]"#)],
+        )
+        .await;
+    let text = thrown.text();
+    assert!(
+        text.contains("Running 'place' was refused: the service answered 400 Bad Request"),
+        "{text}"
+    );
+    assert!(text.contains("Error: no stock"), "{text}");
+    let items = explorer
+        .get("/_explorer/dbs/shop/colls/orders")
+        .await
+        .text();
+    assert!(items.contains("o1") && !items.contains("o2"), "{items}");
+}
+
 /// Items come a page at a time; "next page" sends the service's continuation back, and the
 /// pages together hold every item once.
 #[tokio::test]

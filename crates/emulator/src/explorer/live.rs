@@ -122,6 +122,9 @@ pub fn concept(record: &AuditRecord) -> &'static str {
         "resource" if has("expired") || has("not valid at the current time") => {
             "token expiry: a resource token lives 1 hour by default, 5 at most (seed 003)"
         }
+        "resource" if has("stored procedure") || has("scripts") => {
+            "stored procedures: running one needs All, Read only reads it (seed 003)"
+        }
         "resource" if has("partition") => {
             "partition keys: a token restricted to one partition key (seed 002)"
         }
@@ -131,6 +134,9 @@ pub fn concept(record: &AuditRecord) -> &'static str {
         "resource" => "resource tokens: scoped to the resource their permission names (seed 001)",
         "aad" if has("data plane") => {
             "management operations go through Azure Resource Manager, not Entra tokens (seed 004)"
+        }
+        "aad" if has("executestoredprocedure") => {
+            "stored procedures: Entra callers need executeStoredProcedure (seed 004)"
         }
         "aad" => "role-based access control: roles, assignments and scopes (seed 004)",
         _ => "access control (seeds 000–004)",

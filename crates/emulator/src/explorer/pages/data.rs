@@ -613,6 +613,7 @@ async fn render_container(
             a href="/_explorer/dbs" { "Databases" } " › "
             a href=(database_page(database)) { (database) } " › " (container)
             " · partition key path " code { (paths) }
+            " · " a href=(super::scripts::scripts_page(database, container)) { "scripts" }
         }
         @if let Some(notice) = notice { (notice) }
         @match query.sql() {

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | [`overview`] | `/_explorer/`: the account at a glance |
 //! | [`data`] | databases → containers → items (view, create, edit, delete, query, paging) |
+//! | [`scripts`] | a container's stored procedures, triggers and UDFs (read, add, run) |
 //! | [`security`] | users → permissions (mint a token), role definitions and assignments, keys |
 //! | [`log`] | the live request log, with filters and each refusal's reason |
 //!
@@ -12,6 +13,7 @@
 pub mod data;
 pub mod log;
 pub mod overview;
+pub mod scripts;
 pub mod security;
 
 use axum::Router;
@@ -26,5 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/_explorer/", get(overview::page))
         .route("/_explorer/log", get(log::page))
         .merge(data::routes())
+        .merge(scripts::routes())
         .merge(security::routes())
 }
