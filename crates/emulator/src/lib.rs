@@ -5,8 +5,9 @@
 //! control like the service — which no other emulator does for resource tokens. It implements the
 //! seeds' concepts on the server side: master keys and their rotation, read-only keys, users,
 //! permissions, and resource tokens scoped to containers, documents and partition keys, with
-//! expiry; and Entra ID, with its own identity provider ([`identity`]) and role-based access
-//! control ([`rbac`]).
+//! expiry; Entra ID, with its own identity provider ([`identity`]) and role-based access
+//! control ([`rbac`]); and server-side scripts — stored procedures, triggers and user-defined
+//! functions in JavaScript ([`scripts`]); running a stored procedure needs `All`.
 //!
 //! ## How a request flows
 //!
@@ -22,7 +23,9 @@
 //! 4. [`authorize`] — *may they?* The access rules as data and one function; a refusal names its
 //!    rule in the `x-cosmolab-deny-reason` header. Entra callers go to [`rbac`] instead: the data
 //!    action and scope the request needs, against the principal's role assignments.
-//! 5. [`handlers`] — *do it*, one module per resource kind, against the [`store`].
+//! 5. [`handlers`] — *do it*, one module per resource kind, against the [`store`]. Stored
+//!    procedures, writes that name triggers and queries that call UDFs run their JavaScript in
+//!    [`scripts`], on a copy of one partition's documents, off the async workers.
 //! 6. [`response`] — answer with the body and headers the SDKs read.
 //!
 //! [`app::app`] wires these into an axum `Router`, testable without a socket; [`Emulator`] starts
