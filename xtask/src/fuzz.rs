@@ -18,13 +18,14 @@ use anyhow::{Context, Result, bail};
 use crate::process::{self, project_root};
 
 /// The targets, in the order they run.
-pub(crate) const TARGETS: [&str; 6] = [
+pub(crate) const TARGETS: [&str; 7] = [
     "authorization_header",
     "resource_token",
     "resource_path",
     "sql_query",
     "json_bodies",
     "binary_json",
+    "scripts",
 ];
 
 /// How one target's run ended.
