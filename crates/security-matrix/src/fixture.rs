@@ -1,11 +1,12 @@
 //! The fixture and the credentials of the matrix.
 //!
 //! The account holds database `shop`: containers `orders` (partitioned by `/customer`, items
-//! `o-alice` and `o-bob`) and `invoices` (item `i-alice`). One Cosmos DB user per resource-token
-//! row, each with one permission `p`; one registered application per Entra row, each with its role
-//! assignment. Tokens that must be dead are made dead the way they die in real life: the
-//! "revoked" one by regenerating the primary key after it was minted, the "expired" one by moving
-//! the token clock past its lifetime — both before every other credential is made.
+//! `o-alice` and `o-bob`; stored procedure `hello`, pre-trigger `stamp`, user-defined function
+//! `shout`) and `invoices` (item `i-alice`). One Cosmos DB user per resource-token row, each with
+//! one permission `p`; one registered application per Entra row, each with its role assignment.
+//! Tokens that must be dead are made dead the way they die in real life: the "revoked" one by
+//! regenerating the primary key after it was minted, the "expired" one by moving the token clock
+//! past its lifetime — both before every other credential is made.
 
 use std::time::{Duration, SystemTime};
 
@@ -18,6 +19,7 @@ use cosmolab_client::{
 use cosmolab_lab_harness::{KeyKind, Need, RunningTarget};
 use cosmolab_model::{
     Container, PartitionKey, PartitionKeyDefinition, Permission, PermissionMode, ResourceToken,
+    StoredProcedure, Trigger, TriggerOperation, TriggerType, UserDefinedFunction,
 };
 use serde_json::{Value, json};
 
@@ -95,6 +97,33 @@ pub async fn build(target: &RunningTarget) -> Fixture {
         )
         .await
         .expect("create an invoice");
+    // The scripts the script columns use, made with the key before any credential exists, as an
+    // owner deploys them. None writes anything of its own (the trigger only stamps the new item
+    // its cell creates anyway), so running one leaves nothing a later cell could see.
+    orders
+        .create_stored_procedure(&StoredProcedure::new(
+            "hello",
+            "function () { getContext().getResponse().setBody('hello'); }",
+        ))
+        .await
+        .expect("create stored procedure hello");
+    orders
+        .create_trigger(&Trigger::new(
+            "stamp",
+            "function () { var r = getContext().getRequest(); var d = r.getBody(); \
+             d.stamped = true; r.setBody(d); }",
+            TriggerType::Pre,
+            TriggerOperation::Create,
+        ))
+        .await
+        .expect("create pre-trigger stamp");
+    orders
+        .create_user_defined_function(&UserDefinedFunction::new(
+            "shout",
+            "function (s) { return s.toUpperCase() + '!'; }",
+        ))
+        .await
+        .expect("create user-defined function shout");
 
     let mut credentials = Vec::new();
     let mut skipped = Vec::new();
@@ -183,6 +212,7 @@ pub async fn build(target: &RunningTarget) -> Fixture {
 
     // Resource tokens, one per scope and mode.
     let document = "dbs/shop/colls/orders/docs/o-alice";
+    let procedure = "dbs/shop/colls/orders/sprocs/hello";
     let tokens = [
         (
             "token All, container",
@@ -224,6 +254,21 @@ pub async fn build(target: &RunningTarget) -> Fixture {
             "u-read-document",
             PermissionMode::Read,
             document,
+            None,
+        ),
+        // A permission on one stored procedure: `All` runs it, `Read` only reads its definition.
+        (
+            "token All, stored procedure hello",
+            "u-all-sproc",
+            PermissionMode::All,
+            procedure,
+            None,
+        ),
+        (
+            "token Read, stored procedure hello",
+            "u-read-sproc",
+            PermissionMode::Read,
+            procedure,
             None,
         ),
     ];
@@ -271,6 +316,19 @@ pub async fn build(target: &RunningTarget) -> Fixture {
             )
             .await
             .expect("define a custom role");
+        // Exactly the action of running a stored procedure, plus `readMetadata` like the role
+        // above: an SDK reads the container's properties before it runs anything in it.
+        admin
+            .put_role_definition(
+                "sproc-runner",
+                json!({"roleName": "Stored procedure runner", "type": "CustomRole",
+                       "assignableScopes": ["/"],
+                       "permissions": [{"dataActions": [
+                           "Microsoft.DocumentDB/databaseAccounts/readMetadata",
+                           "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/executeStoredProcedure"]}]}),
+            )
+            .await
+            .expect("define a custom role");
         let reader = "00000000-0000-0000-0000-000000000001";
         let contributor = "00000000-0000-0000-0000-000000000002";
         let principals = [
@@ -297,6 +355,11 @@ pub async fn build(target: &RunningTarget) -> Fixture {
             (
                 "Entra, custom items/read on shop/orders",
                 Some(("items-reader", "/dbs/shop/colls/orders")),
+                false,
+            ),
+            (
+                "Entra, custom execute sproc on shop/orders",
+                Some(("sproc-runner", "/dbs/shop/colls/orders")),
                 false,
             ),
             ("Entra, no role assignment", None, false),

@@ -2,13 +2,14 @@
 //!
 //! *Which credential may do what?* is the whole subject of the course, and the emulator's answer
 //! must be the service's, cell by cell. This crate asks every credential the course teaches —
-//! master, read-only and wrong keys; resource tokens of every scope and mode, expired, edited and
-//! revoked; Entra ID principals with built-in and custom roles at every scope; no credential and
-//! nonsense — to perform every kind of operation, over HTTP, and writes down each status. Then
-//! again for a few credentials with `disableLocalAuth` on.
+//! master, read-only and wrong keys; resource tokens of every scope (a stored procedure's too) and
+//! mode, expired, edited and revoked; Entra ID principals with built-in and custom roles at every
+//! scope; no credential and nonsense — to perform every kind of operation, server-side scripts
+//! included, over HTTP, and writes down each status. Then again for a few credentials with
+//! `disableLocalAuth` on.
 //!
 //! ```text
-//!  fixture::build ─▶ shop/{orders,invoices}, users + permissions, applications + role assignments
+//!  fixture::build ─▶ shop/{orders,invoices} + scripts, users + permissions, applications + roles
 //!  run            ─▶ for each pass × credential × operation: set up, send, record the status
 //!  render         ─▶ crates/security-matrix/matrix.txt (committed, reviewed against the docs)
 //! ```
@@ -159,6 +160,7 @@ async fn cell(
             partition,
             false,
             false,
+            None,
         )
         .await;
         // 409: the scratch database or container is still there from an earlier cell.
@@ -181,6 +183,7 @@ async fn cell(
         operation.partition_key,
         operation.query,
         operation.upsert,
+        operation.pre_trigger,
     )
     .await
 }
@@ -197,6 +200,7 @@ async fn send(
     partition: Option<&str>,
     query: bool,
     upsert: bool,
+    pre_trigger: Option<&str>,
 ) -> String {
     let date = format_http_date(SystemTime::now());
     let url = format!("{}{}", target.endpoint().trim_end_matches('/'), path);
@@ -229,6 +233,9 @@ async fn send(
     }
     if upsert {
         request = request.header("x-ms-documentdb-is-upsert", "True");
+    }
+    if let Some(trigger) = pre_trigger {
+        request = request.header("x-ms-documentdb-pre-trigger-include", trigger);
     }
     if query {
         request = request

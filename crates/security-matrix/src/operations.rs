@@ -3,7 +3,9 @@
 //! Each is one HTTP request as an SDK would send it. Destructive ones act on something made for
 //! them just before (the `scratch` database and container, a document `d-<n>`), and creating ones
 //! use a fresh id (`new-<n>`), so every cell starts from the same state whatever the cells before
-//! it did.
+//! it did. The scripts the script columns use (stored procedure `hello`, pre-trigger `stamp`,
+//! user-defined function `shout`) are made once by the fixture, and none writes anything of its
+//! own: running one changes nothing a later cell could see.
 
 use serde_json::{Value, json};
 
@@ -37,6 +39,8 @@ pub struct Operation {
     pub query: bool,
     /// An upsert (`x-ms-documentdb-is-upsert`).
     pub upsert: bool,
+    /// A pre-trigger the write names (`x-ms-documentdb-pre-trigger-include`).
+    pub pre_trigger: Option<&'static str>,
     /// What must exist first.
     pub setup: Setup,
 }
@@ -51,6 +55,7 @@ impl Operation {
             partition_key: None,
             query: false,
             upsert: false,
+            pre_trigger: None,
             setup: Setup::None,
         }
     }
@@ -75,6 +80,11 @@ impl Operation {
         self
     }
 
+    fn pre_trigger(mut self, trigger: &'static str) -> Self {
+        self.pre_trigger = Some(trigger);
+        self
+    }
+
     fn setup(mut self, setup: Setup) -> Self {
         self.setup = setup;
         self
@@ -94,7 +104,8 @@ impl Operation {
     }
 }
 
-/// Every operation, account first, then databases, containers, users and permissions, items.
+/// Every operation, account first, then databases, containers, users and permissions, items,
+/// and last the server-side scripts.
 pub fn all() -> Vec<Operation> {
     let item = |customer: &str| json!({"id": "new-{n}", "customer": customer, "total": 1});
     let query = json!({"query": "SELECT c.id FROM c", "parameters": []});
@@ -182,5 +193,60 @@ pub fn all() -> Vec<Operation> {
             "/dbs/shop/colls/invoices/docs/i-alice",
         )
         .partition("alice"),
+        // Server-side scripts (issue 12). Managing them is a write on the container (like creating
+        // an item); reading and listing them are reads; running a stored procedure is a write that
+        // needs `All` (seed 003) and, for Entra ID, `executeStoredProcedure`.
+        Operation::new(
+            "create stored procedure",
+            "POST",
+            "/dbs/shop/colls/orders/sprocs",
+        )
+        .body(json!({"id": "new-{n}", "body": "function () {}"})),
+        Operation::new(
+            "read stored procedure hello",
+            "GET",
+            "/dbs/shop/colls/orders/sprocs/hello",
+        ),
+        Operation::new(
+            "list stored procedures",
+            "GET",
+            "/dbs/shop/colls/orders/sprocs",
+        ),
+        // A stored procedure runs in one logical partition, named by the partition-key header;
+        // its arguments are the body, a JSON array (none here). Partition `alice` is the one the
+        // partition-scoped tokens are for; `bob` is not.
+        Operation::new(
+            "execute sproc hello (alice)",
+            "POST",
+            "/dbs/shop/colls/orders/sprocs/hello",
+        )
+        .body(json!([]))
+        .partition("alice"),
+        Operation::new(
+            "execute sproc hello (bob)",
+            "POST",
+            "/dbs/shop/colls/orders/sprocs/hello",
+        )
+        .body(json!([]))
+        .partition("bob"),
+        // A trigger runs only inside the write that names it: this column asks whether naming one
+        // needs more than the write itself.
+        Operation::new(
+            "create item + trigger (alice)",
+            "POST",
+            "/dbs/shop/colls/orders/docs",
+        )
+        .body(item("alice"))
+        .partition("alice")
+        .pre_trigger("stamp"),
+        // Likewise a user-defined function runs only inside a query that calls it.
+        Operation::new(
+            "query with a UDF (alice)",
+            "POST",
+            "/dbs/shop/colls/orders/docs",
+        )
+        .body(json!({"query": "SELECT VALUE udf.shout(c.id) FROM c", "parameters": []}))
+        .partition("alice")
+        .query(),
     ]
 }

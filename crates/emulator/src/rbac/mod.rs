@@ -124,6 +124,13 @@ pub fn requirement(operation: &Operation) -> Requirement {
     }
 }
 
+/// The sub-status of a refusal for a request an Entra token can never make (a management
+/// operation), as users of the service report it.
+pub const NOT_IN_DATA_PLANE: u32 = 5300;
+
+/// The sub-status of a refusal for a data action no role assignment of the principal allows.
+pub const MISSING_DATA_ACTION: u32 = 5301;
+
 /// The service's opening of an RBAC refusal.
 fn blocked(account: &str) -> String {
     format!("Request blocked by Auth {account} :")
@@ -151,10 +158,11 @@ pub fn authorize(
             ),
             format!(
                 "an Entra ID token cannot {method} /{link}: creating or deleting databases and \
-                 containers, and managing users and permissions, are Resource Manager operations \
-                 (or need a key)"
+                 containers, managing users and permissions, and managing scripts are Resource \
+                 Manager operations (or need a key)"
             ),
-        )),
+        )
+        .with_substatus(NOT_IN_DATA_PLANE)),
         Requirement::Action { action, scope } => {
             match rbac.allowing(&principal.object_id, action, &scope) {
                 Some(assignment) => Ok(Some(assignment)),
@@ -171,7 +179,8 @@ pub fn authorize(
                  containing {scope}",
                         principal.object_id
                     ),
-                )),
+                )
+                .with_substatus(MISSING_DATA_ACTION)),
             }
         }
     }
@@ -337,6 +346,7 @@ mod tests {
         assert!(error.message.contains(
             "action [Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/create]"
         ));
+        assert_eq!(error.substatus, Some(MISSING_DATA_ACTION));
         let error = authorize(
             &rbac,
             "cosmolab",
@@ -346,6 +356,7 @@ mod tests {
             "dbs",
         )
         .unwrap_err();
+        assert_eq!(error.substatus, Some(NOT_IN_DATA_PLANE));
         assert!(
             error
                 .message
