@@ -18,41 +18,25 @@ const PK2: (&str, &str) = ("x-ms-documentdb-partitionkey", "[\"2\"]");
 
 /// Creates a stored procedure with the primary key.
 async fn create_sproc(harness: &Harness, id: &str, body: &str) {
-    let key = harness.primary();
     let answer = harness
-        .send(
-            "POST",
-            SPROCS,
-            Credential::Key(&key),
-            &[],
-            Some(json!({"id": id, "body": body})),
-        )
+        .owner("POST", SPROCS, &[], Some(json!({"id": id, "body": body})))
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
 }
 
 /// Runs a stored procedure with the primary key in partition `["1"]`.
 async fn execute(harness: &Harness, id: &str, args: Value) -> support::Answer {
-    let key = harness.primary();
     harness
-        .send(
-            "POST",
-            &format!("{SPROCS}/{id}"),
-            Credential::Key(&key),
-            &[PK1],
-            Some(args),
-        )
+        .owner("POST", &format!("{SPROCS}/{id}"), &[PK1], Some(args))
         .await
 }
 
 /// How many documents partition `pk` holds.
 async fn count(harness: &Harness, pk: (&str, &str)) -> u64 {
-    let key = harness.primary();
     let answer = harness
-        .send(
+        .owner(
             "POST",
             "/dbs/db/colls/items/docs",
-            Credential::Key(&key),
             &[
                 pk,
                 ("x-ms-documentdb-isquery", "true"),
@@ -70,17 +54,10 @@ async fn count(harness: &Harness, pk: (&str, &str)) -> u64 {
 async fn stored_procedures_are_managed_like_resources() {
     let harness = Harness::new();
     harness.seed().await;
-    let key = harness.primary();
     let sproc =
         json!({"id": "hello", "body": "function () { getContext().getResponse().setBody('hi'); }"});
     let created = harness
-        .send(
-            "POST",
-            SPROCS,
-            Credential::Key(&key),
-            &[],
-            Some(sproc.clone()),
-        )
+        .owner("POST", SPROCS, &[], Some(sproc.clone()))
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let rid = created.body["_rid"].as_str().unwrap();
@@ -93,22 +70,15 @@ async fn stored_procedures_are_managed_like_resources() {
         created.body
     );
     assert!(created.headers.contains_key("etag"));
-    let duplicate = harness
-        .send("POST", SPROCS, Credential::Key(&key), &[], Some(sproc))
-        .await;
+    let duplicate = harness.owner("POST", SPROCS, &[], Some(sproc)).await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
 
-    let listed = harness
-        .send("GET", SPROCS, Credential::Key(&key), &[], None)
-        .await;
+    let listed = harness.owner("GET", SPROCS, &[], None).await;
     assert_eq!(listed.body["StoredProcedures"][0]["id"], "hello");
     assert_eq!(listed.body["_count"], 1);
 
     let replaced = harness
-        .send(
-            "PUT",
-            &format!("{SPROCS}/hello"),
-            Credential::Key(&key),
+        .owner("PUT", &format!("{SPROCS}/hello"),
             &[],
             Some(json!({"id": "hello", "body": "function () { getContext().getResponse().setBody('hello'); }"})),
         )
@@ -119,29 +89,15 @@ async fn stored_procedures_are_managed_like_resources() {
 
     // The `_self` link (rid-based) reaches it too, as the Python SDK addresses it.
     let self_link = format!("/{}", replaced.body["_self"].as_str().unwrap());
-    let by_rid = harness
-        .send("GET", &self_link, Credential::Key(&key), &[], None)
-        .await;
+    let by_rid = harness.owner("GET", &self_link, &[], None).await;
     assert_eq!(by_rid.body["id"], "hello");
 
     let deleted = harness
-        .send(
-            "DELETE",
-            &format!("{SPROCS}/hello"),
-            Credential::Key(&key),
-            &[],
-            None,
-        )
+        .owner("DELETE", &format!("{SPROCS}/hello"), &[], None)
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     let gone = harness
-        .send(
-            "GET",
-            &format!("{SPROCS}/hello"),
-            Credential::Key(&key),
-            &[],
-            None,
-        )
+        .owner("GET", &format!("{SPROCS}/hello"), &[], None)
         .await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
@@ -151,12 +107,10 @@ async fn stored_procedures_are_managed_like_resources() {
 async fn scripts_need_their_required_properties() {
     let harness = Harness::new();
     harness.seed().await;
-    let key = harness.primary();
     let trigger = harness
-        .send(
+        .owner(
             "POST",
             "/dbs/db/colls/items/triggers",
-            Credential::Key(&key),
             &[],
             Some(json!({"id": "t", "body": "function () {}", "triggerOperation": "Create"})),
         )
@@ -167,10 +121,9 @@ async fn scripts_need_their_required_properties() {
         "The input content is invalid because the required properties - 'triggerType; ' - are missing"
     );
     let udf = harness
-        .send(
+        .owner(
             "POST",
             "/dbs/db/colls/items/udfs",
-            Credential::Key(&key),
             &[],
             Some(json!({"id": "f", "body": 42})),
         )
@@ -191,12 +144,10 @@ async fn a_stored_procedure_runs_with_its_arguments() {
          getContext().getResponse().setBody({greeting: 'hello ' + name, times: times}); }",
     )
     .await;
-    let key = harness.primary();
     let answer = harness
-        .send(
+        .owner(
             "POST",
             &format!("{SPROCS}/greet"),
-            Credential::Key(&key),
             &[PK1, ("x-ms-documentdb-script-enable-logging", "true")],
             Some(json!(["ana", 2])),
         )
@@ -209,10 +160,9 @@ async fn a_stored_procedure_runs_with_its_arguments() {
     );
 
     let no_partition = harness
-        .send(
+        .owner(
             "POST",
             &format!("{SPROCS}/greet"),
-            Credential::Key(&key),
             &[],
             Some(json!(["ana"])),
         )
@@ -313,15 +263,8 @@ async fn a_stored_procedure_reads_queries_and_replaces() {
     let answer = execute(&harness, "touch", json!(["a"])).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body, json!({"ids": ["a", "b"], "touched": true}));
-    let key = harness.primary();
     let a = harness
-        .send(
-            "GET",
-            "/dbs/db/colls/items/docs/a",
-            Credential::Key(&key),
-            &[PK1],
-            None,
-        )
+        .owner("GET", "/dbs/db/colls/items/docs/a", &[PK1], None)
         .await;
     assert_eq!(a.body["touched"], true);
     assert_eq!(count(&harness, PK1).await, 1, "b was deleted");
@@ -387,7 +330,6 @@ async fn broken_and_runaway_scripts_are_stopped() {
 async fn triggers_run_around_the_writes_that_name_them() {
     let harness = Harness::new();
     harness.seed().await;
-    let key = harness.primary();
     for (trigger, kind) in [
         (
             json!({"id": "stamp", "triggerType": "pre", "triggerOperation": "create",
@@ -401,13 +343,7 @@ async fn triggers_run_around_the_writes_that_name_them() {
         ),
     ] {
         let answer = harness
-            .send(
-                "POST",
-                "/dbs/db/colls/items/triggers",
-                Credential::Key(&key),
-                &[],
-                Some(trigger),
-            )
+            .owner("POST", "/dbs/db/colls/items/triggers", &[], Some(trigger))
             .await;
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
         assert_eq!(
@@ -416,10 +352,9 @@ async fn triggers_run_around_the_writes_that_name_them() {
         );
     }
     let stamped = harness
-        .send(
+        .owner(
             "POST",
             "/dbs/db/colls/items/docs",
-            Credential::Key(&key),
             &[PK1, ("x-ms-documentdb-pre-trigger-include", "stamp")],
             Some(json!({"id": "new", "key": "1"})),
         )
@@ -428,10 +363,9 @@ async fn triggers_run_around_the_writes_that_name_them() {
     assert_eq!(stamped.body["stamped"], true);
 
     let vetoed = harness
-        .send(
+        .owner(
             "POST",
             "/dbs/db/colls/items/docs",
-            Credential::Key(&key),
             &[PK1, ("x-ms-documentdb-post-trigger-include", "veto")],
             Some(json!({"id": "bad", "key": "1"})),
         )
@@ -441,10 +375,9 @@ async fn triggers_run_around_the_writes_that_name_them() {
 
     // A pre-trigger named as a post-trigger is refused before anything runs.
     let wrong_kind = harness
-        .send(
+        .owner(
             "POST",
             "/dbs/db/colls/items/docs",
-            Credential::Key(&key),
             &[PK1, ("x-ms-documentdb-post-trigger-include", "stamp")],
             Some(json!({"id": "other", "key": "1"})),
         )
@@ -457,12 +390,10 @@ async fn triggers_run_around_the_writes_that_name_them() {
 async fn queries_call_user_defined_functions() {
     let harness = Harness::new();
     harness.seed().await;
-    let key = harness.primary();
     let udf = harness
-        .send(
+        .owner(
             "POST",
             "/dbs/db/colls/items/udfs",
-            Credential::Key(&key),
             &[],
             Some(json!({"id": "shout", "body": "function (s) { return s.toUpperCase() + '!'; }"})),
         )
@@ -475,10 +406,9 @@ async fn queries_call_user_defined_functions() {
         ("x-ms-documentdb-query-enablecrosspartition", "true"),
     ];
     let shouted = harness
-        .send(
+        .owner(
             "POST",
             "/dbs/db/colls/items/docs",
-            Credential::Key(&key),
             &headers,
             Some(query(
                 "SELECT VALUE udf.shout(c.id) FROM c WHERE udf.shout(c.key) = '1!'",
@@ -488,10 +418,9 @@ async fn queries_call_user_defined_functions() {
     assert_eq!(shouted.status, StatusCode::OK, "{}", shouted.body);
     assert_eq!(shouted.body["Documents"], json!(["A!", "B!"]));
     let unknown = harness
-        .send(
+        .owner(
             "POST",
             "/dbs/db/colls/items/docs",
-            Credential::Key(&key),
             &headers,
             Some(query("SELECT VALUE udf.whisper(c.id) FROM c")),
         )
@@ -639,22 +568,14 @@ async fn a_running_script_does_not_stop_other_requests() {
     });
     // Give the procedure time to start, then read and write while it runs.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let key = harness.primary();
     let read = harness
-        .send(
-            "GET",
-            "/dbs/db/colls/items/docs/a",
-            Credential::Key(&key),
-            &[PK1],
-            None,
-        )
+        .owner("GET", "/dbs/db/colls/items/docs/a", &[PK1], None)
         .await;
     assert_eq!(read.status, StatusCode::OK);
     let write = harness
-        .send(
+        .owner(
             "POST",
             "/dbs/db/colls/items/docs",
-            Credential::Key(&key),
             &[PK1],
             Some(json!({"id": "meanwhile", "key": "1"})),
         )
@@ -674,24 +595,10 @@ async fn concurrent_procedures_all_commit() {
                c.createDocument(c.getSelfLink(), {id: id, key: '1'}, function (err) { \
                if (err) throw err; getContext().getResponse().setBody(id); }); }";
     create_sproc(&harness, "add", add).await;
-    let key = harness.primary();
     let calls = (0..8).map(|n| execute(&harness, "add", json!([format!("p{n}")])));
     let writes = (0..8).map(|n| {
-        let pk = ("x-ms-documentdb-partitionkey", "[\"1\"]");
         let body = json!({"id": format!("w{n}"), "key": "1"});
-        let key = key.clone();
-        let harness = &harness;
-        async move {
-            harness
-                .send(
-                    "POST",
-                    "/dbs/db/colls/items/docs",
-                    Credential::Key(&key),
-                    &[pk],
-                    Some(body),
-                )
-                .await
-        }
+        harness.owner("POST", "/dbs/db/colls/items/docs", &[PK1], Some(body))
     });
     let (calls, writes) = tokio::join!(
         futures_util::future::join_all(calls),

@@ -122,6 +122,19 @@ impl Harness {
         }
     }
 
+    /// A request signed with the primary key: the account owner's.
+    pub(crate) async fn owner(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Answer {
+        let key = self.primary();
+        self.send(method, path, Credential::Key(&key), headers, body)
+            .await
+    }
+
     /// Creates database `db` and container `items` partitioned on `/key`, with the primary key.
     pub(crate) async fn seed(&self) {
         let key = self.primary();
