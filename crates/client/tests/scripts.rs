@@ -60,6 +60,19 @@ fn orders(lab: &Lab) -> ContainerClient {
     lab.admin.database_client("shop").container_client("orders")
 }
 
+/// A fresh emulator with `Lab::shop`, whose `orders` holds the stored procedure `id` (`source`);
+/// the lab (keep it: it owns the emulator), and `orders` on the master key.
+async fn shop_with_procedure(id: &str, source: &str) -> (Lab, ContainerClient) {
+    let lab = Lab::start().await;
+    lab.shop().await;
+    let orders = orders(&lab);
+    orders
+        .create_stored_procedure(&StoredProcedure::new(id, source))
+        .await
+        .expect("the stored procedure is created");
+    (lab, orders)
+}
+
 /// `orders` seen by a client that holds only the token of `permission`, granted (with the master
 /// key) to a user of its own named `user`.
 async fn orders_with_token(lab: &Lab, user: &str, permission: Permission) -> ContainerClient {
@@ -163,13 +176,7 @@ async fn stored_procedures_live_and_die() {
 /// sets no body answers 200 with nothing, which is `None`, not an error.
 #[tokio::test]
 async fn a_stored_procedure_answers_from_its_arguments() {
-    let lab = Lab::start().await;
-    lab.shop().await;
-    let orders = orders(&lab);
-    orders
-        .create_stored_procedure(&StoredProcedure::new("hello", HELLO))
-        .await
-        .unwrap();
+    let (_lab, orders) = shop_with_procedure("hello", HELLO).await;
 
     let answer = orders
         .execute_stored_procedure::<String>("hello", "alice", &[json!("Alice")])
@@ -205,13 +212,7 @@ async fn a_stored_procedure_answers_from_its_arguments() {
 /// another partition is refused, and then none of the run's writes are kept.
 #[tokio::test]
 async fn a_stored_procedure_writes_in_its_partition() {
-    let lab = Lab::start().await;
-    lab.shop().await;
-    let orders = orders(&lab);
-    orders
-        .create_stored_procedure(&StoredProcedure::new("createAll", CREATE_ALL))
-        .await
-        .unwrap();
+    let (_lab, orders) = shop_with_procedure("createAll", CREATE_ALL).await;
 
     let items = json!([
         {"id": "order-7", "customer": "alice", "total": 70},
@@ -254,13 +255,7 @@ async fn a_stored_procedure_writes_in_its_partition() {
 /// "Encountered exception while executing function", and the document it created does not exist.
 #[tokio::test]
 async fn a_throwing_stored_procedure_writes_nothing() {
-    let lab = Lab::start().await;
-    lab.shop().await;
-    let orders = orders(&lab);
-    orders
-        .create_stored_procedure(&StoredProcedure::new("createThenThrow", CREATE_THEN_THROW))
-        .await
-        .unwrap();
+    let (_lab, orders) = shop_with_procedure("createThenThrow", CREATE_THEN_THROW).await;
 
     let item = json!({"id": "order-7", "customer": "alice", "total": 70});
     let error = orders
@@ -424,13 +419,7 @@ async fn a_user_defined_function_is_called_from_a_query() {
 /// runs it and reads it; `Read` on it reads its definition, but running it is refused with 403.
 #[tokio::test]
 async fn a_token_on_the_procedure_runs_it_only_with_all() {
-    let lab = Lab::start().await;
-    lab.shop().await;
-    let admin_orders = orders(&lab);
-    admin_orders
-        .create_stored_procedure(&StoredProcedure::new("hello", HELLO))
-        .await
-        .unwrap();
+    let (lab, admin_orders) = shop_with_procedure("hello", HELLO).await;
     let hello_link = format!("{}/sprocs/hello", admin_orders.link());
     assert_eq!(hello_link, "dbs/shop/colls/orders/sprocs/hello");
 
@@ -480,13 +469,7 @@ async fn a_token_on_the_procedure_runs_it_only_with_all() {
 /// (403 in bob's); a read-only key is refused like any write (401).
 #[tokio::test]
 async fn who_else_may_run_a_stored_procedure() {
-    let lab = Lab::start().await;
-    lab.shop().await;
-    let admin_orders = orders(&lab);
-    admin_orders
-        .create_stored_procedure(&StoredProcedure::new("hello", HELLO))
-        .await
-        .unwrap();
+    let (lab, admin_orders) = shop_with_procedure("hello", HELLO).await;
     let container = admin_orders.link();
     let run = |orders: ContainerClient, partition: &'static str| async move {
         orders
