@@ -1,4 +1,4 @@
-//! Server-side scripts: stored procedures, triggers and user-defined functions (issue 12).
+//! Server-side scripts: stored procedures, triggers and user-defined functions.
 //!
 //! Seeds 001 and 003 list stored procedures, triggers and user-defined functions among the
 //! resources a permission can be scoped to, and say that executing a stored procedure needs
@@ -6,9 +6,9 @@
 //!
 //! ```text
 //!  POST …/sprocs/{id}  ──► handlers/scripts.rs ──► execute_stored_procedure
-//!  (partition key,           authorized already        │ in_transaction: copy the container's
-//!   [arguments])                                       │ documents (store::Snapshot), bound to the
-//!                                                      │ request's partition (collection.rs)
+//!  (partition key,           authorized already        │ in_transaction: in the container's
+//!   [arguments])                                       │ turn, copy the request's partition
+//!                                                      │ (store::Snapshot, collection.rs)
 //!                                                      ▼
 //!                                             engine.rs: QuickJS, getContext(), callbacks,
 //!                                             time and memory limits (host.rs is the boundary)
