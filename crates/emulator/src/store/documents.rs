@@ -132,6 +132,7 @@ impl Documents {
             .find(|document| document.body["_rid"].as_str() == Some(rid))
     }
 
+    /// Creates a document (409 if its id exists in its partition).
     pub(super) fn create(
         &mut self,
         location: &Location,
@@ -146,6 +147,7 @@ impl Documents {
         Ok(self.write(location, partition, id, body, ts))
     }
 
+    /// Creates or replaces a document (412 if `If-Match` names another version).
     pub(super) fn upsert(
         &mut self,
         location: &Location,
@@ -176,6 +178,7 @@ impl Documents {
         }
     }
 
+    /// Replaces a document: the same id in body and path (400), existing (404), `If-Match` (412).
     pub(super) fn replace(
         &mut self,
         location: &Location,
@@ -199,6 +202,7 @@ impl Documents {
         Ok(self.write(location, partition, body_id, body, ts))
     }
 
+    /// Deletes a document (404 if missing, 412 if `If-Match` is stale).
     pub(super) fn delete(
         &mut self,
         partition: &PartitionKey,
